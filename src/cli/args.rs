@@ -1,0 +1,259 @@
+//! The command line, as clap parses it. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// claimdb: log checkable claims with who said and who relayed them, record verdicts with
+/// their rationale, search, and export for spreadsheets and ClaimReview.
+#[derive(Debug, Parser)]
+#[command(name = "claimdb", version, max_term_width = 100)]
+pub struct Cli {
+    /// The database file [default: claimdb/claims.db under the XDG data directory]
+    #[arg(long, global = true, env = "CLAIMDB_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Print one JSON document instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Record changes under this name [default: from the config file, then $USER]
+    #[arg(long, global = true, env = "CLAIMDB_USER", value_name = "NAME")]
+    pub user: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (other commands create it on first use too)
+    Init,
+    /// People, outlets, organizations and documents that say or relay claims
+    #[command(subcommand)]
+    Source(SourceCmd),
+    /// Articles where claims appear
+    #[command(subcommand)]
+    Article(ArticleCmd),
+    /// Checkable claims
+    #[command(subcommand)]
+    Claim(ClaimCmd),
+    /// Record a verdict on a claim; it supersedes the claim's current verdicts
+    Mark {
+        /// Claim id or unique prefix
+        id: String,
+        /// verified, mostly-true, mixed, misleading, false, unverifiable, in-progress, unverified
+        status: String,
+        /// The rationale
+        #[arg(long)]
+        note: Option<String>,
+        /// A link backing the verdict (repeatable)
+        #[arg(long, value_name = "URL")]
+        evidence: Vec<String>,
+    },
+    /// Evidence for or against a claim
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+    /// Full-text search over claims, quotes, notes and names
+    Search {
+        /// Words to look for (each may be the start of a word)
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// The recorded operations, newest first
+    Log {
+        /// Only operations about this claim, article or source
+        id: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Export the database
+    Export(ExportArgs),
+    /// Import a JSON, JSON Lines or CSV file (all of it, or nothing)
+    Import {
+        /// The file to read, or - for standard input
+        file: PathBuf,
+        /// json, jsonl or csv [default: from the file extension]
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Check that the database is sound and that its log explains every row
+    Check,
+    /// A walkthrough on a temporary database
+    Demo,
+    /// Print a shell completion script
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCmd {
+    /// Add a source
+    Add {
+        name: String,
+        /// person, outlet, organization or document
+        #[arg(long, default_value = "person")]
+        kind: String,
+        /// Another name it goes by (repeatable)
+        #[arg(long)]
+        alias: Vec<String>,
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// List sources
+    List,
+    /// Show a source by name, alias or id
+    Show { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArticleCmd {
+    /// Add an article
+    Add {
+        url: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        /// The outlet that published it (created if new)
+        #[arg(long, value_name = "NAME")]
+        outlet: Option<String>,
+        /// Publication date, YYYY-MM-DD
+        #[arg(long, value_name = "DATE")]
+        published: Option<String>,
+        /// Language code, e.g. en, ru, tr
+        #[arg(long, value_name = "L")]
+        lang: Option<String>,
+        /// Store the article's text from this UTF-8 file (- for standard input)
+        #[arg(long, value_name = "PATH")]
+        text_file: Option<PathBuf>,
+    },
+    /// List articles
+    List,
+    /// Show an article by id or URL
+    Show { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimCmd {
+    /// Log a claim
+    Add {
+        text: String,
+        /// Who made the claim (created as a person if new)
+        #[arg(long, value_name = "NAME")]
+        speaker: Option<String>,
+        /// Who relayed it (created as an outlet if new)
+        #[arg(long, value_name = "NAME")]
+        via: Option<String>,
+        /// Where it appeared: article id or URL
+        #[arg(long, value_name = "ID|URL")]
+        article: Option<String>,
+        /// The exact words in the article
+        #[arg(long, value_name = "Q")]
+        quote: Option<String>,
+        /// When it was said, YYYY-MM-DD
+        #[arg(long, value_name = "DATE")]
+        said_on: Option<String>,
+        #[arg(long, value_name = "T")]
+        tag: Vec<String>,
+        /// Record a first verdict
+        #[arg(long, value_name = "S")]
+        status: Option<String>,
+        /// The verdict's rationale
+        #[arg(long, value_name = "N", requires = "status")]
+        note: Option<String>,
+    },
+    /// Record another appearance of a claim
+    Appear {
+        id: String,
+        #[arg(long, value_name = "ID|URL")]
+        article: String,
+        #[arg(long, value_name = "NAME")]
+        via: Option<String>,
+        #[arg(long, value_name = "Q")]
+        quote: Option<String>,
+    },
+    /// List claims, newest first
+    List(ListArgs),
+    /// Show everything about a claim
+    Show { id: String },
+    /// Change a claim
+    Edit {
+        id: String,
+        #[arg(long)]
+        text: Option<String>,
+        /// New speaker ("none" to clear)
+        #[arg(long, value_name = "NAME")]
+        speaker: Option<String>,
+        /// New date ("none" to clear)
+        #[arg(long, value_name = "DATE")]
+        said_on: Option<String>,
+        #[arg(long, value_name = "T")]
+        add_tag: Vec<String>,
+        #[arg(long, value_name = "T")]
+        remove_tag: Vec<String>,
+    },
+    /// Delete a claim (kept in the log; `claim list --deleted` shows it)
+    Rm { id: String },
+    /// Bring back a deleted claim
+    Restore { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only claims with this status (repeatable; `disputed` allowed)
+    #[arg(long, value_name = "S")]
+    pub status: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    pub speaker: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub via: Option<String>,
+    #[arg(long, value_name = "ID|URL")]
+    pub article: Option<String>,
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Include deleted claims
+    #[arg(long)]
+    pub deleted: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Attach a link to a claim
+    Add {
+        id: String,
+        url: String,
+        /// supports, refutes or context
+        #[arg(long, default_value = "context")]
+        stance: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// json, jsonl, csv or claimreview
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// Write to this file instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// ClaimReview: the publishing organisation [default: from the config file]
+    #[arg(long)]
+    pub publisher: Option<String>,
+    /// ClaimReview: review URLs are this prefix plus the claim id [default: urn:uuid:ID]
+    #[arg(long, value_name = "URL")]
+    pub url_base: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,461 @@
+//! The command-line front end: parse, open the store, call the library, render.
+
+pub mod args;
+mod config;
+mod demo;
+mod render;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{CommandFactory, Parser};
+use serde::Serialize;
+
+use args::{ArticleCmd, ClaimCmd, Cli, Command, EvidenceCmd, SourceCmd};
+use claimdb::interchange::{self, ClaimReviewOptions, Format};
+use claimdb::store::{ClaimEdit, ClaimFilter, NewArticle, NewClaim, NewSource};
+use claimdb::{ErrorKind, Store};
+use render::Style;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const INCOMPATIBLE: u8 = 4;
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("claimdb: error: {msg}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn exit_code(e: &anyhow::Error) -> u8 {
+    match e.downcast_ref::<claimdb::Error>().map(claimdb::Error::kind) {
+        Some(ErrorKind::Invalid) => exit::USAGE,
+        Some(ErrorKind::NotFound) => exit::NOT_FOUND,
+        Some(ErrorKind::Incompatible) => exit::INCOMPATIBLE,
+        Some(ErrorKind::Other) | None => exit::ERROR,
+    }
+}
+
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    claimdb::text::clip(s, max)
+}
+
+#[derive(Serialize)]
+struct InitView {
+    path: PathBuf,
+    replica_id: uuid::Uuid,
+    user: String,
+    created: bool,
+    schema_version: usize,
+}
+
+#[derive(Serialize)]
+struct ExportView {
+    format: String,
+    path: PathBuf,
+    records: usize,
+}
+
+#[derive(Serialize)]
+struct CheckView {
+    ok: bool,
+    integrity: String,
+    foreign_key_violations: u64,
+    operations: u64,
+    rebuild_differences: Vec<String>,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let style = Style::detect(cli.json);
+    let config = config::load()?;
+    match &cli.command {
+        Command::Demo => return demo::run(),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "claimdb",
+                &mut std::io::stdout(),
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
+    let db = match &cli.db {
+        Some(p) => p.clone(),
+        None => config::default_db()?,
+    };
+    let user = config::user(cli.user.as_deref(), &config);
+    let mut store = Store::open(&db, Some(&user))?;
+
+    match cli.command {
+        Command::Init => {
+            let v = InitView {
+                path: store.path().to_path_buf(),
+                replica_id: store.replica(),
+                user: store.author().to_string(),
+                created: store.created(),
+                schema_version: claimdb::store::SCHEMA_VERSION,
+            };
+            style.out(&v, || {
+                format!(
+                    "{} claimdb database at {}\nreplica {}\nuser    {}",
+                    if v.created { "created" } else { "existing" },
+                    v.path.display(),
+                    v.replica_id,
+                    v.user
+                )
+            });
+        }
+        Command::Source(cmd) => match cmd {
+            SourceCmd::Add {
+                name,
+                kind,
+                alias,
+                url,
+            } => {
+                let id = store.add_source(NewSource {
+                    name,
+                    kind: Some(kind.parse()?),
+                    aliases: alias,
+                    url,
+                })?;
+                let v = store.source_show(&id.to_string())?;
+                style.out(&v, || format!("added source {} {}", v.short_id, v.name));
+            }
+            SourceCmd::List => {
+                let v = store.source_list()?;
+                style.out(&serde_json::json!({ "sources": v }), || style.sources(&v));
+            }
+            SourceCmd::Show { name } => {
+                let v = store.source_show(&name)?;
+                style.out(&v, || style.source(&v));
+            }
+        },
+        Command::Article(cmd) => match cmd {
+            ArticleCmd::Add {
+                url,
+                title,
+                outlet,
+                published,
+                lang,
+                text_file,
+            } => {
+                let text = text_file.as_deref().map(read_text).transpose()?;
+                let id = store.add_article(NewArticle {
+                    url,
+                    title,
+                    outlet,
+                    published,
+                    lang,
+                    text,
+                })?;
+                let v = store.article_show(&id.to_string())?;
+                style.out(&v, || {
+                    format!(
+                        "added article {} {}",
+                        v.short_id,
+                        v.title.as_deref().or(v.url.as_deref()).unwrap_or("")
+                    )
+                });
+            }
+            ArticleCmd::List => {
+                let v = store.article_list()?;
+                style.out(&serde_json::json!({ "articles": v }), || style.articles(&v));
+            }
+            ArticleCmd::Show { id } => {
+                let v = store.article_show(&id)?;
+                style.out(&v, || style.article(&v));
+            }
+        },
+        Command::Claim(cmd) => claim(&mut store, style, cmd)?,
+        Command::Mark {
+            id,
+            status,
+            note,
+            evidence,
+        } => {
+            store.mark(&id, &status, note.as_deref(), &evidence)?;
+            show_claim(&store, style, &id, "marked")?;
+        }
+        Command::Evidence(EvidenceCmd::Add {
+            id,
+            url,
+            stance,
+            note,
+        }) => {
+            store.add_evidence(&id, &url, Some(&stance), note.as_deref())?;
+            show_claim(&store, style, &id, "added evidence to")?;
+        }
+        Command::Search { query, limit } => {
+            let q = query.join(" ");
+            let hits = store.search(&q, limit)?;
+            style.out(&serde_json::json!({ "query": q, "hits": hits }), || {
+                style.hits(&hits)
+            });
+        }
+        Command::Log { id, limit } => {
+            let entries = store.log(id.as_deref(), limit)?;
+            style.out(&serde_json::json!({ "operations": entries }), || {
+                style.log(&entries)
+            });
+        }
+        Command::Export(a) => {
+            let format: Format = a.format.parse()?;
+            let opts = ClaimReviewOptions {
+                publisher: a
+                    .publisher
+                    .or(config.publisher)
+                    .unwrap_or_else(|| "claimdb".into()),
+                url_base: a.url_base,
+            };
+            match a.output {
+                Some(path) => {
+                    let tmp = path.with_extension("claimdb-partial");
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(&tmp)
+                            .with_context(|| format!("cannot create {}", tmp.display()))?,
+                    );
+                    let n = interchange::export(&store, format, &opts, &mut f)?;
+                    drop(f);
+                    std::fs::rename(&tmp, &path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    let v = ExportView {
+                        format: format.to_string(),
+                        path: path.clone(),
+                        records: n,
+                    };
+                    style.out(&v, || {
+                        format!("exported {n} records as {format} to {}", path.display())
+                    });
+                }
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    interchange::export(&store, format, &opts, &mut out)?;
+                }
+            }
+        }
+        Command::Import { file, format } => {
+            let format = match format {
+                Some(f) => f.parse()?,
+                None => Format::from_path(&file).ok_or_else(|| {
+                    claimdb::Error::invalid(format!(
+                        "cannot tell the format of {}; pass --format json, jsonl or csv",
+                        file.display()
+                    ))
+                })?,
+            };
+            let data = read_bytes(&file)?;
+            let sum = interchange::import(&mut store, &file.display().to_string(), &data, format)?;
+            style.out(&sum, || {
+                format!(
+                    "imported {} records ({} claims, {} verdicts); {} already present",
+                    sum.imported(),
+                    sum.claims,
+                    sum.verdicts,
+                    sum.skipped
+                )
+            });
+        }
+        Command::Check => {
+            let conn = store.conn();
+            let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            let fk: u64 = conn
+                .prepare("PRAGMA foreign_key_check")?
+                .query_map([], |_| Ok(()))?
+                .count() as u64;
+            let diffs: Vec<String> = store
+                .verify_rebuild()?
+                .into_iter()
+                .map(|d| {
+                    format!(
+                        "{}: {} live rows, {} rebuilt, {} differ",
+                        d.table, d.live_rows, d.rebuilt_rows, d.differing_rows
+                    )
+                })
+                .collect();
+            let v = CheckView {
+                ok: integrity == "ok" && fk == 0 && diffs.is_empty(),
+                integrity,
+                foreign_key_violations: fk,
+                operations: store.op_count()?,
+                rebuild_differences: diffs,
+            };
+            style.out(&v, || {
+                let mut s = format!(
+                    "integrity:    {}\nforeign keys: {} violations\noperations:   {}\nrebuild:      {}",
+                    v.integrity,
+                    v.foreign_key_violations,
+                    v.operations,
+                    if v.rebuild_differences.is_empty() {
+                        "matches the live tables".to_string()
+                    } else {
+                        v.rebuild_differences.join("; ")
+                    }
+                );
+                s += if v.ok { "\nok" } else { "\nPROBLEMS FOUND" };
+                s
+            });
+            if !v.ok {
+                anyhow::bail!("the database check found problems; restore from a backup or export");
+            }
+        }
+        Command::Demo | Command::Completions { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
+    match cmd {
+        ClaimCmd::Add {
+            text,
+            speaker,
+            via,
+            article,
+            quote,
+            said_on,
+            tag,
+            status,
+            note,
+        } => {
+            let id = store.add_claim(NewClaim {
+                text,
+                speaker,
+                via,
+                article,
+                quote,
+                said_on,
+                tags: tag,
+                status,
+                note,
+                ..Default::default()
+            })?;
+            show_claim(store, style, &id.to_string(), "added")?;
+        }
+        ClaimCmd::Appear {
+            id,
+            article,
+            via,
+            quote,
+        } => {
+            store.appear(&id, &article, via.as_deref(), quote.as_deref())?;
+            show_claim(store, style, &id, "added an appearance of")?;
+        }
+        ClaimCmd::List(a) => {
+            let rows = store.claim_list(&ClaimFilter {
+                statuses: a.status,
+                speaker: a.speaker,
+                via: a.via,
+                article: a.article,
+                tag: a.tag,
+                limit: Some(a.limit),
+                deleted: a.deleted,
+            })?;
+            style.out(&serde_json::json!({ "claims": rows }), || {
+                style.claims(&rows)
+            });
+        }
+        ClaimCmd::Show { id } => {
+            let v = store.claim_show(&id)?;
+            style.out(&v, || style.claim(&v));
+        }
+        ClaimCmd::Edit {
+            id,
+            text,
+            speaker,
+            said_on,
+            add_tag,
+            remove_tag,
+        } => {
+            let n = store.edit_claim(
+                &id,
+                ClaimEdit {
+                    text,
+                    speaker,
+                    said_on,
+                    add_tags: add_tag,
+                    remove_tags: remove_tag,
+                },
+            )?;
+            let verb = if n == 0 {
+                "nothing changed in"
+            } else {
+                "edited"
+            };
+            show_claim(store, style, &id, verb)?;
+        }
+        ClaimCmd::Rm { id } => {
+            store.delete_claim(&id)?;
+            show_claim(store, style, &id, "deleted")?;
+        }
+        ClaimCmd::Restore { id } => {
+            store.restore_claim(&id)?;
+            show_claim(store, style, &id, "restored")?;
+        }
+    }
+    Ok(())
+}
+
+/// After a write: the claim as JSON, or one line saying what happened.
+fn show_claim(store: &Store, style: Style, id: &str, verb: &str) -> Result<()> {
+    let v = store.claim_show(id)?;
+    style.out(&v, || {
+        format!(
+            "{verb} claim {} [{}] {}",
+            v.short_id,
+            v.status,
+            clip(&v.text, 70)
+        )
+    });
+    Ok(())
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let mut data = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .context("cannot read standard input")?;
+    } else {
+        data = std::fs::read(path)
+            .map_err(|e| claimdb::Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+    }
+    Ok(data)
+}
+
+/// Read an article text file, which must be UTF-8.
+fn read_text(path: &Path) -> Result<String> {
+    let data = read_bytes(path)?;
+    String::from_utf8(data).map_err(|e| {
+        claimdb::Error::Invalid(format!(
+            "{} is not UTF-8 text (bad byte at offset {}); convert it to UTF-8 first",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+        .into()
+    })
+}

@@ -1,0 +1,64 @@
+//! The library's one error type. Every message says what went wrong and, where it can, what to do.
+
+use std::fmt;
+
+/// What kind of failure happened; the CLI maps each kind to a documented exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A value given by the user is not acceptable (bad status, empty text, bad date, bad file).
+    Invalid,
+    /// An id, name or URL matched nothing, or more than one thing.
+    NotFound,
+    /// The database file is not a claimdb database, or was written by a newer claimdb.
+    Incompatible,
+    /// Anything else: I/O, SQLite.
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Ambiguous(String),
+    #[error("{0}")]
+    Incompatible(String),
+    #[error("{path}: {message}")]
+    Import { path: String, message: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid(_) | Error::Import { .. } => ErrorKind::Invalid,
+            Error::NotFound(_) | Error::Ambiguous(_) => ErrorKind::NotFound,
+            Error::Incompatible(_) => ErrorKind::Incompatible,
+            Error::Sqlite(_) | Error::Io(_) => ErrorKind::Other,
+        }
+    }
+
+    pub fn invalid(msg: impl fmt::Display) -> Self {
+        Error::Invalid(msg.to_string())
+    }
+
+    pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
+        Error::Io(format!("{context}: {err}"))
+    }
+}
+
+impl From<rusqlite_migration::Error> for Error {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => Error::Sqlite(err),
+            other => Error::Incompatible(format!("cannot migrate the database: {other}")),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,20 @@
+//! claimdb: a fact-claim tracking database.
+//!
+//! Layers, each testable alone:
+//! - [`model`] and [`ops`]: the nouns and the operations every write is recorded as;
+//! - [`text`]: limits, name folding, dates and quote anchoring;
+//! - [`store`]: the SQLite store (no terminal, no HTTP);
+//! - [`interchange`]: JSON, JSON Lines, CSV and ClaimReview import and export;
+//! - [`views`]: the data commands return;
+//! - `cli` (in the binary): parses arguments, calls the library and renders.
+
+pub mod error;
+pub mod interchange;
+pub mod model;
+pub mod ops;
+pub mod store;
+pub mod text;
+pub mod views;
+
+pub use error::{Error, ErrorKind, Result};
+pub use store::Store;

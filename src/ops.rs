@@ -1,0 +1,300 @@
+//! Operations: the unit of history and of sync. Every write appends one or more operations in
+//! the same transaction that updates the tables, and the tables are a fold of the operations
+//! (see `store::apply`). Operations are applied idempotently and, for field edits,
+//! last-writer-wins by (HLC timestamp, replica id), so the fold does not depend on order.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::{Anchor, SourceKind, Stance, Status};
+
+/// A hybrid logical clock timestamp: milliseconds since the Unix epoch in the high bits and a
+/// counter in the low 16 bits, so it orders like a number and never repeats on one replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Hlc(pub u64);
+
+impl Hlc {
+    const COUNTER_BITS: u32 = 16;
+
+    pub fn from_parts(millis: u64, counter: u16) -> Self {
+        Hlc((millis << Self::COUNTER_BITS) | u64::from(counter))
+    }
+
+    pub fn millis(self) -> u64 {
+        self.0 >> Self::COUNTER_BITS
+    }
+
+    /// The next timestamp after `last` at wall-clock time `now_millis`.
+    pub fn tick(last: Hlc, now_millis: u64) -> Hlc {
+        let wall = Hlc::from_parts(now_millis, 0);
+        if wall > last { wall } else { Hlc(last.0 + 1) }
+    }
+
+    pub fn now(last: Hlc) -> Hlc {
+        let now = Utc::now().timestamp_millis().max(0) as u64;
+        Hlc::tick(last, now)
+    }
+
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.millis() as i64).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Hlc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_datetime().format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    }
+}
+
+/// One recorded change, with who made it, where and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Op {
+    pub id: Uuid,
+    pub hlc: Hlc,
+    pub replica: Uuid,
+    pub author: String,
+    #[serde(rename = "change")]
+    pub kind: OpKind,
+}
+
+/// A claim field that can be edited; the value travels with its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum ClaimField {
+    Text(String),
+    Speaker(Option<Uuid>),
+    SaidOn(Option<NaiveDate>),
+    Deleted(bool),
+}
+
+impl ClaimField {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClaimField::Text(_) => "text",
+            ClaimField::Speaker(_) => "speaker",
+            ClaimField::SaidOn(_) => "said_on",
+            ClaimField::Deleted(_) => "deleted",
+        }
+    }
+}
+
+/// What an operation does. Creations carry the new entity's id, so applying one twice is a no-op.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OpKind {
+    CreateSource {
+        source: Uuid,
+        name: String,
+        kind: SourceKind,
+        url: Option<String>,
+        aliases: Vec<String>,
+        created_at: DateTime<Utc>,
+    },
+    AddAlias {
+        source: Uuid,
+        alias: String,
+    },
+    CreateArticle {
+        article: Uuid,
+        url: Option<String>,
+        title: Option<String>,
+        outlet: Option<Uuid>,
+        published: Option<NaiveDate>,
+        lang: Option<String>,
+        text: Option<String>,
+        text_sha256: Option<String>,
+        created_at: DateTime<Utc>,
+    },
+    CreateClaim {
+        claim: Uuid,
+        text: String,
+        speaker: Option<Uuid>,
+        said_on: Option<NaiveDate>,
+        created_at: DateTime<Utc>,
+        created_by: String,
+    },
+    /// Set one field of a claim; `prev` is the value it replaced on the writer's replica.
+    SetClaim {
+        claim: Uuid,
+        set: ClaimField,
+        prev: ClaimField,
+    },
+    /// Add (`present`) or remove a tag; each tag is its own last-writer-wins flag.
+    SetTag {
+        claim: Uuid,
+        tag: String,
+        present: bool,
+        prev: bool,
+    },
+    AddAppearance {
+        appearance: Uuid,
+        claim: Uuid,
+        article: Option<Uuid>,
+        via: Option<Uuid>,
+        quote: Option<String>,
+        anchor: Option<Anchor>,
+        created_at: DateTime<Utc>,
+    },
+    /// A verdict is never edited: a later one lists the verdicts it supersedes.
+    AddVerdict {
+        verdict: Uuid,
+        claim: Uuid,
+        status: Status,
+        note: Option<String>,
+        author: String,
+        supersedes: Vec<Uuid>,
+        created_at: DateTime<Utc>,
+    },
+    AddEvidence {
+        evidence: Uuid,
+        claim: Uuid,
+        url: Option<String>,
+        stance: Stance,
+        note: Option<String>,
+        created_at: DateTime<Utc>,
+    },
+}
+
+impl OpKind {
+    /// The entity this operation creates or changes.
+    pub fn entity(&self) -> Uuid {
+        match self {
+            OpKind::CreateSource { source, .. } | OpKind::AddAlias { source, .. } => *source,
+            OpKind::CreateArticle { article, .. } => *article,
+            OpKind::CreateClaim { claim, .. }
+            | OpKind::SetClaim { claim, .. }
+            | OpKind::SetTag { claim, .. } => *claim,
+            OpKind::AddAppearance { appearance, .. } => *appearance,
+            OpKind::AddVerdict { verdict, .. } => *verdict,
+            OpKind::AddEvidence { evidence, .. } => *evidence,
+        }
+    }
+
+    /// The claim this operation concerns, if any.
+    pub fn claim(&self) -> Option<Uuid> {
+        match self {
+            OpKind::CreateClaim { claim, .. }
+            | OpKind::SetClaim { claim, .. }
+            | OpKind::SetTag { claim, .. }
+            | OpKind::AddAppearance { claim, .. }
+            | OpKind::AddVerdict { claim, .. }
+            | OpKind::AddEvidence { claim, .. } => Some(*claim),
+            OpKind::CreateSource { .. }
+            | OpKind::AddAlias { .. }
+            | OpKind::CreateArticle { .. } => None,
+        }
+    }
+
+    /// A one-line description for `claimdb log`.
+    pub fn summary(&self) -> String {
+        fn short(id: &Uuid) -> String {
+            id.to_string()[..8].to_string()
+        }
+        fn clip(s: &str) -> String {
+            crate::text::clip(s, 60)
+        }
+        match self {
+            OpKind::CreateSource {
+                source, name, kind, ..
+            } => {
+                format!("add {kind} source {} '{}'", short(source), clip(name))
+            }
+            OpKind::AddAlias { source, alias } => {
+                format!("alias source {} as '{}'", short(source), clip(alias))
+            }
+            OpKind::CreateArticle {
+                article,
+                url,
+                title,
+                ..
+            } => format!(
+                "add article {} {}",
+                short(article),
+                clip(url.as_deref().or(title.as_deref()).unwrap_or("(untitled)"))
+            ),
+            OpKind::CreateClaim { claim, text, .. } => {
+                format!("add claim {} '{}'", short(claim), clip(text))
+            }
+            OpKind::SetClaim { claim, set, .. } => match set {
+                ClaimField::Deleted(true) => format!("delete claim {}", short(claim)),
+                ClaimField::Deleted(false) => format!("restore claim {}", short(claim)),
+                ClaimField::Text(t) => format!("edit claim {} text '{}'", short(claim), clip(t)),
+                ClaimField::Speaker(_) => format!("edit claim {} speaker", short(claim)),
+                ClaimField::SaidOn(d) => format!(
+                    "edit claim {} said_on {}",
+                    short(claim),
+                    d.map(|d| d.to_string()).unwrap_or_else(|| "(none)".into())
+                ),
+            },
+            OpKind::SetTag {
+                claim,
+                tag,
+                present,
+                ..
+            } => format!(
+                "{} tag '{}' on claim {}",
+                if *present { "add" } else { "remove" },
+                clip(tag),
+                short(claim)
+            ),
+            OpKind::AddAppearance { claim, quote, .. } => match quote {
+                Some(q) => format!("appearance of claim {} '{}'", short(claim), clip(q)),
+                None => format!("appearance of claim {}", short(claim)),
+            },
+            OpKind::AddVerdict { claim, status, .. } => {
+                format!("mark claim {} {status}", short(claim))
+            }
+            OpKind::AddEvidence {
+                claim, stance, url, ..
+            } => format!(
+                "evidence for claim {} ({stance}) {}",
+                short(claim),
+                url.as_deref().map(clip).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hlc_ticks_forward_even_when_the_clock_goes_back() {
+        let a = Hlc::tick(Hlc(0), 1_000);
+        assert_eq!(a.millis(), 1_000);
+        let b = Hlc::tick(a, 1_000);
+        assert!(b > a);
+        let c = Hlc::tick(b, 500);
+        assert!(c > b);
+        assert_eq!(c.millis(), 1_000);
+        let d = Hlc::tick(c, 2_000);
+        assert_eq!(d, Hlc::from_parts(2_000, 0));
+    }
+
+    #[test]
+    fn op_json_round_trips() {
+        let op = Op {
+            id: Uuid::nil(),
+            hlc: Hlc::from_parts(1, 2),
+            replica: Uuid::nil(),
+            author: "ана".into(),
+            kind: OpKind::SetClaim {
+                claim: Uuid::nil(),
+                set: ClaimField::Text("new".into()),
+                prev: ClaimField::Text("old".into()),
+            },
+        };
+        let json = serde_json::to_value(&op).unwrap();
+        assert_eq!(json["change"]["op"], "set_claim");
+        assert_eq!(json["change"]["set"]["field"], "text");
+        assert_eq!(json["change"]["prev"]["value"], "old");
+        let back: Op = serde_json::from_value(json).unwrap();
+        assert_eq!(back, op);
+    }
+}

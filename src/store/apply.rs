@@ -1,0 +1,341 @@
+//! The fold: how one operation changes the tables. Live writes, rebuilds and (later) pulled
+//! operations all go through [`apply`]. Creations are idempotent (`INSERT OR IGNORE`); field
+//! and tag edits are last-writer-wins by (HLC, replica id), so replaying operations in any
+//! order that keeps creations before their edits gives the same tables.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::ops::{ClaimField, Op, OpKind};
+use crate::text::fold;
+
+pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
+    match &op.kind {
+        OpKind::CreateSource {
+            source,
+            name,
+            kind,
+            url,
+            aliases,
+            created_at,
+        } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO sources (id, name, kind, url, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    source.to_string(),
+                    name,
+                    kind.as_str(),
+                    url,
+                    created_at.to_rfc3339()
+                ])?;
+            if inserted == 1 {
+                add_name(conn, *source, name, false)?;
+                for alias in aliases {
+                    add_name(conn, *source, alias, true)?;
+                }
+            }
+        }
+        OpKind::AddAlias { source, alias } => {
+            add_name(conn, *source, alias, true)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM claims WHERE speaker_id = ?1
+                 UNION SELECT claim_id FROM appearances WHERE via_id = ?1",
+            )?;
+            let claims: Vec<String> = stmt
+                .query_map([source.to_string()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for c in claims {
+                reindex_claim(conn, &c)?;
+            }
+        }
+        OpKind::CreateArticle {
+            article,
+            url,
+            title,
+            outlet,
+            published,
+            lang,
+            text,
+            text_sha256,
+            created_at,
+        } => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO articles
+                 (id, url, title, outlet_id, published, lang, body, body_sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                article.to_string(),
+                url,
+                title,
+                outlet.map(|o| o.to_string()),
+                published.map(|d| d.to_string()),
+                lang,
+                text,
+                text_sha256,
+                created_at.to_rfc3339()
+            ])?;
+        }
+        OpKind::CreateClaim {
+            claim,
+            text,
+            speaker,
+            said_on,
+            created_at,
+            created_by,
+        } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO claims (id, text, speaker_id, said_on, created_at, created_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    claim.to_string(),
+                    text,
+                    speaker.map(|s| s.to_string()),
+                    said_on.map(|d| d.to_string()),
+                    created_at.to_rfc3339(),
+                    created_by
+                ])?;
+            if inserted == 1 {
+                reindex_claim(conn, &claim.to_string())?;
+            }
+        }
+        OpKind::SetClaim { claim, set, .. } => {
+            let id = claim.to_string();
+            if wins(conn, &id, set.name(), op)? {
+                match set {
+                    ClaimField::Text(t) => update_claim(conn, "text", &id, t)?,
+                    ClaimField::Speaker(s) => {
+                        update_claim(conn, "speaker_id", &id, &s.map(|s| s.to_string()))?
+                    }
+                    ClaimField::SaidOn(d) => {
+                        update_claim(conn, "said_on", &id, &d.map(|d| d.to_string()))?
+                    }
+                    ClaimField::Deleted(d) => update_claim(conn, "deleted", &id, d)?,
+                }
+                reindex_claim(conn, &id)?;
+            }
+        }
+        OpKind::SetTag {
+            claim,
+            tag,
+            present,
+            ..
+        } => {
+            let id = claim.to_string();
+            if wins(conn, &id, &format!("tag:{tag}"), op)? {
+                if *present {
+                    conn.prepare_cached(
+                        "INSERT OR IGNORE INTO claim_tags (claim_id, tag) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![id, tag])?;
+                } else {
+                    conn.prepare_cached("DELETE FROM claim_tags WHERE claim_id = ?1 AND tag = ?2")?
+                        .execute(params![id, tag])?;
+                }
+            }
+        }
+        OpKind::AddAppearance {
+            appearance,
+            claim,
+            article,
+            via,
+            quote,
+            anchor,
+            created_at,
+        } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO appearances
+                     (id, claim_id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    appearance.to_string(),
+                    claim.to_string(),
+                    article.map(|a| a.to_string()),
+                    via.map(|v| v.to_string()),
+                    quote,
+                    anchor.as_ref().map(|a| a.start as i64),
+                    anchor.as_ref().map(|a| a.end as i64),
+                    anchor.as_ref().map(|a| a.prefix.as_str()),
+                    anchor.as_ref().map(|a| a.suffix.as_str()),
+                    created_at.to_rfc3339()
+                ])?;
+            if inserted == 1 {
+                reindex_claim(conn, &claim.to_string())?;
+            }
+        }
+        OpKind::AddVerdict {
+            verdict,
+            claim,
+            status,
+            note,
+            author,
+            supersedes,
+            created_at,
+        } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO verdicts (id, claim_id, status, note, author, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    verdict.to_string(),
+                    claim.to_string(),
+                    status.as_str(),
+                    note,
+                    author,
+                    created_at.to_rfc3339()
+                ])?;
+            if inserted == 1 {
+                let mut stmt = conn.prepare_cached(
+                    "INSERT OR IGNORE INTO verdict_supersedes (verdict_id, superseded_id) VALUES (?1, ?2)",
+                )?;
+                for old in supersedes {
+                    stmt.execute(params![verdict.to_string(), old.to_string()])?;
+                }
+                refresh_status(conn, &claim.to_string())?;
+                reindex_claim(conn, &claim.to_string())?;
+            }
+        }
+        OpKind::AddEvidence {
+            evidence,
+            claim,
+            url,
+            stance,
+            note,
+            created_at,
+        } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO evidence (id, claim_id, url, stance, note, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    evidence.to_string(),
+                    claim.to_string(),
+                    url,
+                    stance.as_str(),
+                    note,
+                    created_at.to_rfc3339()
+                ])?;
+            if inserted == 1 && note.is_some() {
+                reindex_claim(conn, &claim.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn add_name(conn: &Connection, source: Uuid, name: &str, is_alias: bool) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO source_names (source_id, name, folded, is_alias) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![source.to_string(), name, fold(name), is_alias])?;
+    Ok(())
+}
+
+fn update_claim(
+    conn: &Connection,
+    column: &str,
+    id: &str,
+    value: &dyn rusqlite::ToSql,
+) -> Result<()> {
+    conn.prepare_cached(&format!("UPDATE claims SET {column} = ?1 WHERE id = ?2"))?
+        .execute(params![value, id])?;
+    Ok(())
+}
+
+/// Whether `op` is newer than whatever last set `field` of `entity`; if so, record it as the
+/// field's writer.
+fn wins(conn: &Connection, entity: &str, field: &str, op: &Op) -> Result<bool> {
+    let current: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT hlc, replica FROM field_stamps WHERE entity_id = ?1 AND field = ?2",
+        )?
+        .query_row(params![entity, field], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let mine = (op.hlc.0 as i64, op.replica.to_string());
+    if current.is_some_and(|c| c >= mine) {
+        return Ok(false);
+    }
+    conn.prepare_cached(
+        "INSERT INTO field_stamps (entity_id, field, hlc, replica) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (entity_id, field) DO UPDATE SET hlc = excluded.hlc, replica = excluded.replica",
+    )?
+    .execute(params![entity, field, mine.0, mine.1])?;
+    Ok(true)
+}
+
+/// A claim's status is derived from its current verdicts (those nothing supersedes): none
+/// means `unverified`, agreement means their status, disagreement means `disputed`.
+fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
+    let statuses: Vec<String> = conn
+        .prepare_cached(
+            "SELECT DISTINCT status FROM verdicts v WHERE v.claim_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)",
+        )?
+        .query_map([claim], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let status = match statuses.as_slice() {
+        [] => "unverified".to_string(),
+        [one] => one.clone(),
+        _ => "disputed".to_string(),
+    };
+    conn.prepare_cached("UPDATE claims SET status = ?1 WHERE id = ?2")?
+        .execute(params![status, claim])?;
+    Ok(())
+}
+
+/// Rewrite the claim's full-text row from its text, quotes, notes and source names.
+fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
+    let Some((rowid, text, speaker)): Option<(i64, String, Option<String>)> = conn
+        .prepare_cached("SELECT rowid, text, speaker_id FROM claims WHERE id = ?1")?
+        .query_row([claim], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let collect = |sql: &str, sep: &str, args: &[&dyn rusqlite::ToSql]| -> Result<String> {
+        let parts: Vec<String> = conn
+            .prepare_cached(sql)?
+            .query_map(args, |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(parts.join(sep))
+    };
+    let quotes = collect(
+        "SELECT quote FROM appearances WHERE claim_id = ?1 AND quote IS NOT NULL
+         ORDER BY created_at, id",
+        " … ",
+        &[&claim],
+    )?;
+    let notes = collect(
+        "SELECT note FROM (
+            SELECT note, created_at, id FROM verdicts WHERE claim_id = ?1 AND note IS NOT NULL
+            UNION ALL
+            SELECT note, created_at, id FROM evidence WHERE claim_id = ?1 AND note IS NOT NULL)
+         ORDER BY created_at, id",
+        " … ",
+        &[&claim],
+    )?;
+    let names = collect(
+        "SELECT name FROM source_names WHERE source_id = ?2
+            OR source_id IN (SELECT via_id FROM appearances WHERE claim_id = ?1)
+         ORDER BY source_id, is_alias, folded",
+        " · ",
+        &[&claim, &speaker],
+    )?;
+    conn.prepare_cached("DELETE FROM claim_fts WHERE rowid = ?1")?
+        .execute([rowid])?;
+    conn.prepare_cached(
+        "INSERT INTO claim_fts (rowid, text, quotes, notes, names) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![rowid, text, quotes, notes, names])?;
+    Ok(())
+}

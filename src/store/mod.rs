@@ -1,0 +1,300 @@
+//! The SQLite store: opening and migrating the database, and the write transaction in which
+//! every change becomes an operation. It knows nothing of terminals or HTTP.
+
+mod apply;
+pub mod ids;
+mod query;
+mod rebuild;
+mod write;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::ops::{Hlc, Op, OpKind};
+
+pub use apply::apply;
+pub use query::ClaimFilter;
+pub use rebuild::TableDiff;
+pub use write::{ClaimEdit, NewArticle, NewClaim, NewSource, sha256_hex};
+
+/// `PRAGMA application_id` of a claimdb database ('cldd').
+pub const APPLICATION_ID: i32 = 0x636c_6464;
+
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("../../schema/0001_init.sql"),
+    include_str!("../../schema/0002_search.sql"),
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: usize = MIGRATION_SQL.len();
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+
+/// The migrations, for validation in tests.
+pub fn migrations() -> &'static Migrations<'static> {
+    &MIGRATIONS
+}
+
+/// An open claimdb database, with the replica id and the author its writes are recorded under.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    replica: Uuid,
+    author: String,
+    created: bool,
+}
+
+impl Store {
+    /// Open (creating and migrating if needed) the database at `path`; writes are recorded as
+    /// made by `author`, or by the user recorded at creation when `author` is `None`.
+    pub fn open(path: &Path, author: Option<&str>) -> Result<Store> {
+        check_file(path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        }
+        let mut conn = Connection::open(path)
+            .map_err(|e| Error::Incompatible(format!("cannot open {}: {e}", path.display())))?;
+        configure(&conn)?;
+        migrate(&mut conn, path, None)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut created = false;
+        let replica = match get_meta(&tx, "replica_id")? {
+            Some(r) => Uuid::parse_str(&r)
+                .map_err(|_| Error::Incompatible("the database's replica id is corrupt".into()))?,
+            None => {
+                created = true;
+                let r = Uuid::new_v4();
+                set_meta(&tx, "replica_id", &r.to_string())?;
+                r
+            }
+        };
+        let recorded = get_meta(&tx, "user")?;
+        let author = match (author, recorded) {
+            (Some(a), None) => {
+                set_meta(&tx, "user", a)?;
+                a.to_string()
+            }
+            (Some(a), Some(_)) => a.to_string(),
+            (None, Some(r)) => r,
+            (None, None) => {
+                set_meta(&tx, "user", "unknown")?;
+                "unknown".to_string()
+            }
+        };
+        tx.commit()?;
+        let author = crate::text::required("user name", &author, crate::text::MAX_NAME_CHARS)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            replica,
+            author,
+            created,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn replica(&self) -> Uuid {
+        self.replica
+    }
+
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    /// Whether this open created the database.
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Run `f` in one IMMEDIATE transaction; every change it makes goes through
+    /// [`Writer::emit`], so it is applied and logged together, or not at all.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last = get_meta(&tx, "hlc")?
+            .and_then(|s| s.parse().ok())
+            .map(Hlc)
+            .unwrap_or(Hlc(0));
+        let mut w = Writer {
+            tx: &tx,
+            replica: self.replica,
+            author: &self.author,
+            last,
+            emitted: 0,
+        };
+        let out = f(&mut w)?;
+        if w.emitted > 0 {
+            let last = w.last;
+            set_meta(&tx, "hlc", &last.0.to_string())?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Number of operations in the local log.
+    pub fn op_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+/// The handle a write transaction gives to the code that decides what to change.
+pub struct Writer<'a> {
+    tx: &'a Connection,
+    replica: Uuid,
+    author: &'a str,
+    last: Hlc,
+    emitted: usize,
+}
+
+impl Writer<'_> {
+    /// Stamp `kind` as a new operation, apply it to the tables and append it to the log.
+    pub fn emit(&mut self, kind: OpKind) -> Result<Op> {
+        let hlc = Hlc::now(self.last);
+        self.last = hlc;
+        let op = Op {
+            id: Uuid::now_v7(),
+            hlc,
+            replica: self.replica,
+            author: self.author.to_string(),
+            kind,
+        };
+        self.record(&op)?;
+        Ok(op)
+    }
+
+    /// Apply and log an operation made elsewhere (an import keeps its own ids and times).
+    pub fn record(&mut self, op: &Op) -> Result<()> {
+        apply(self.tx, op)?;
+        append_op(self.tx, op)?;
+        self.emitted += 1;
+        Ok(())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        self.tx
+    }
+
+    pub fn author(&self) -> &str {
+        self.author
+    }
+
+    /// The wall-clock time of the next operation, for `created_at` fields.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        Hlc::now(self.last).to_datetime()
+    }
+}
+
+pub(crate) fn append_op(conn: &Connection, op: &Op) -> Result<()> {
+    let body = serde_json::to_string(&op.kind).expect("operations always serialize");
+    conn.prepare_cached(
+        "INSERT INTO ops (id, hlc, replica, author, entity, claim, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        op.id.to_string(),
+        op.hlc.0 as i64,
+        op.replica.to_string(),
+        op.author,
+        op.kind.entity().to_string(),
+        op.kind.claim().map(|c| c.to_string()),
+        body
+    ])?;
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL with synchronous=FULL: a committed write survives a crash or power loss.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| Error::Incompatible(format!("not a usable SQLite database: {e}")))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// Refuse files that are plainly not SQLite before SQLite sees them.
+fn check_file(path: &Path) -> Result<()> {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = [0u8; 16];
+    let n = f.read(&mut head).unwrap_or(0);
+    if n == 0 {
+        return Ok(());
+    }
+    if n < 16 || &head != b"SQLite format 3\0" {
+        return Err(Error::Incompatible(format!(
+            "{} is not a claimdb database (not an SQLite file); pass another --db path",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Bring the schema up to `target` (default: the latest), refusing foreign or newer databases.
+pub fn migrate(conn: &mut Connection, path: &Path, target: Option<usize>) -> Result<usize> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| {
+            Error::Incompatible(format!(
+                "{} is not a claimdb database ({e}); pass another --db path",
+                path.display()
+            ))
+        })?;
+    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+        [],
+        |r| r.get(0),
+    )?;
+    if (version == 0 && tables > 0) || (version > 0 && app_id != APPLICATION_ID) {
+        return Err(Error::Incompatible(format!(
+            "{} is an SQLite database but not a claimdb database; pass another --db path",
+            path.display()
+        )));
+    }
+    if version as usize > SCHEMA_VERSION {
+        return Err(Error::Incompatible(format!(
+            "{} has schema version {version}, newer than this claimdb understands ({SCHEMA_VERSION}); upgrade claimdb",
+            path.display()
+        )));
+    }
+    match target {
+        Some(t) => MIGRATIONS.to_version(conn, t)?,
+        None => MIGRATIONS.to_latest(conn)?,
+    }
+    Ok(target.unwrap_or(SCHEMA_VERSION))
+}
+
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}

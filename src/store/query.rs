@@ -1,0 +1,602 @@
+//! Reads: lookups by name, id prefix or URL, and the views commands show.
+
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
+use uuid::Uuid;
+
+use super::Store;
+use super::ids::{self, Table};
+use crate::error::{Error, Result};
+use crate::model::DisplayStatus;
+use crate::ops::{ClaimField, Hlc, OpKind};
+use crate::text::fold;
+use crate::views::*;
+
+fn uuid(s: String) -> Uuid {
+    Uuid::parse_str(&s).expect("stored ids are UUIDs")
+}
+
+/// The source whose name or alias folds to the same form as `name`.
+pub(crate) fn find_source(conn: &Connection, name: &str) -> Result<Option<Uuid>> {
+    let found: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT source_id FROM source_names WHERE folded = ?1 LIMIT 6")?
+        .query_map([fold(name)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(uuid(one.clone()))),
+        many => {
+            let shown: Vec<String> = many
+                .iter()
+                .map(|id| ids::short(conn, Table::Sources, id))
+                .collect::<Result<_>>()?;
+            Err(Error::Ambiguous(format!(
+                "the name '{name}' belongs to several sources ({}); use a source id",
+                shown.join(", ")
+            )))
+        }
+    }
+}
+
+/// A source by name, alias or id prefix.
+pub(crate) fn resolve_source(conn: &Connection, input: &str) -> Result<Uuid> {
+    if let Some(id) = find_source(conn, input)? {
+        return Ok(id);
+    }
+    if ids::normalize_prefix(input).is_some_and(|p| p.len() >= ids::MIN_PREFIX) {
+        return ids::resolve(conn, Table::Sources, input);
+    }
+    Err(Error::NotFound(format!(
+        "no source called '{input}'; `claimdb source list` shows them"
+    )))
+}
+
+/// An article by URL or id prefix.
+pub(crate) fn resolve_article(conn: &Connection, input: &str) -> Result<Uuid> {
+    let t = input.trim();
+    if t.contains("://") || t.contains('.') && ids::normalize_prefix(t).is_none() {
+        let found: Vec<String> = conn
+            .prepare_cached("SELECT id FROM articles WHERE url = ?1 ORDER BY id LIMIT 6")?
+            .query_map([t], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        return match found.as_slice() {
+            [] => Err(Error::NotFound(format!(
+                "no article has the URL {t}; add it with `claimdb article add {t}`"
+            ))),
+            [one] => Ok(uuid(one.clone())),
+            _ => Err(Error::Ambiguous(format!(
+                "several articles have the URL {t}; use an article id"
+            ))),
+        };
+    }
+    ids::resolve(conn, Table::Articles, t)
+}
+
+/// id, article id, via id, quote, anchor, created_at.
+type RawAppearance = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<crate::model::Anchor>,
+    String,
+);
+
+/// Filters for `claim list`.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    pub statuses: Vec<String>,
+    pub speaker: Option<String>,
+    pub via: Option<String>,
+    pub article: Option<String>,
+    pub tag: Option<String>,
+    pub limit: Option<usize>,
+    /// Include deleted claims.
+    pub deleted: bool,
+}
+
+impl Store {
+    pub fn source_list(&self) -> Result<Vec<SourceView>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM sources ORDER BY name COLLATE NOCASE, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.into_iter().map(|id| self.source_view(&id)).collect()
+    }
+
+    pub fn source_show(&self, name_or_id: &str) -> Result<SourceView> {
+        let id = resolve_source(&self.conn, name_or_id)?;
+        self.source_view(&id.to_string())
+    }
+
+    fn source_view(&self, id: &str) -> Result<SourceView> {
+        let c = &self.conn;
+        let (name, kind, url, created_at) = c.query_row(
+            "SELECT name, kind, url, created_at FROM sources WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let aliases = c
+            .prepare_cached(
+                "SELECT name FROM source_names WHERE source_id = ?1 AND is_alias ORDER BY folded",
+            )?
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let count = |sql: &str| -> Result<u64> {
+            Ok(c.query_row(sql, [id], |r| r.get::<_, i64>(0))? as u64)
+        };
+        Ok(SourceView {
+            id: uuid(id.to_string()),
+            short_id: ids::short(c, Table::Sources, id)?,
+            name,
+            kind,
+            aliases,
+            url,
+            created_at,
+            claims_spoken: count(
+                "SELECT count(*) FROM claims WHERE speaker_id = ?1 AND NOT deleted",
+            )?,
+            claims_relayed: count("SELECT count(*) FROM appearances WHERE via_id = ?1")?,
+        })
+    }
+
+    pub fn article_list(&self) -> Result<Vec<ArticleView>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM articles ORDER BY created_at DESC, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter().map(|id| self.article_view(id)).collect()
+    }
+
+    pub fn article_show(&self, id_or_url: &str) -> Result<ArticleView> {
+        let id = resolve_article(&self.conn, id_or_url)?;
+        self.article_view(&id.to_string())
+    }
+
+    /// The stored text of an article, if any.
+    pub fn article_text(&self, id_or_url: &str) -> Result<Option<String>> {
+        let id = resolve_article(&self.conn, id_or_url)?;
+        Ok(self.conn.query_row(
+            "SELECT body FROM articles WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn article_view(&self, id: &str) -> Result<ArticleView> {
+        let c = &self.conn;
+        c.query_row(
+            "SELECT a.url, a.title, s.name, a.published, a.lang, length(a.body), a.body_sha256,
+                    a.created_at,
+                    (SELECT count(DISTINCT claim_id) FROM appearances p WHERE p.article_id = a.id)
+             FROM articles a LEFT JOIN sources s ON s.id = a.outlet_id WHERE a.id = ?1",
+            [id],
+            |r| {
+                Ok(ArticleView {
+                    id: uuid(id.to_string()),
+                    short_id: String::new(),
+                    url: r.get(0)?,
+                    title: r.get(1)?,
+                    outlet: r.get(2)?,
+                    published: r.get(3)?,
+                    lang: r.get(4)?,
+                    text_chars: r.get::<_, Option<i64>>(5)?.map(|n| n as u64),
+                    text_sha256: r.get(6)?,
+                    created_at: r.get(7)?,
+                    claims: r.get::<_, i64>(8)? as u64,
+                })
+            },
+        )
+        .map_err(Error::from)
+        .and_then(|mut v| {
+            v.short_id = ids::short(c, Table::Articles, id)?;
+            Ok(v)
+        })
+    }
+
+    pub fn claim_list(&self, f: &ClaimFilter) -> Result<Vec<ClaimRow>> {
+        let c = &self.conn;
+        let mut sql = String::from(
+            "SELECT c.id, c.text, s.name, c.said_on, c.status, c.deleted, c.created_at,
+                    (SELECT count(*) FROM appearances a WHERE a.claim_id = c.id),
+                    (SELECT count(*) FROM verdicts v WHERE v.claim_id = c.id)
+             FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id WHERE 1",
+        );
+        let mut args: Vec<Value> = Vec::new();
+        if !f.deleted {
+            sql.push_str(" AND NOT c.deleted");
+        }
+        if !f.statuses.is_empty() {
+            let statuses = f
+                .statuses
+                .iter()
+                .map(|s| DisplayStatus::parse(s).map(|d| d.as_str().to_string()))
+                .collect::<Result<Vec<_>>>()?;
+            sql.push_str(&format!(
+                " AND c.status IN ({})",
+                vec!["?"; statuses.len()].join(",")
+            ));
+            args.extend(statuses.into_iter().map(Value::Text));
+        }
+        if let Some(s) = &f.speaker {
+            sql.push_str(" AND c.speaker_id = ?");
+            args.push(Value::Text(resolve_source(c, s)?.to_string()));
+        }
+        if let Some(v) = &f.via {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM appearances a WHERE a.claim_id = c.id AND a.via_id = ?)",
+            );
+            args.push(Value::Text(resolve_source(c, v)?.to_string()));
+        }
+        if let Some(a) = &f.article {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM appearances a WHERE a.claim_id = c.id AND a.article_id = ?)",
+            );
+            args.push(Value::Text(resolve_article(c, a)?.to_string()));
+        }
+        if let Some(t) = &f.tag {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM claim_tags t WHERE t.claim_id = c.id AND t.tag = ?)",
+            );
+            args.push(Value::Text(t.trim().to_lowercase()));
+        }
+        sql.push_str(" ORDER BY c.created_at DESC, c.id DESC");
+        if let Some(n) = f.limit {
+            sql.push_str(" LIMIT ?");
+            args.push(Value::Integer(n as i64));
+        }
+        let rows: Vec<ClaimRow> = c
+            .prepare(&sql)?
+            .query_map(params_from_iter(args), |r| {
+                Ok(ClaimRow {
+                    id: uuid(r.get(0)?),
+                    short_id: String::new(),
+                    text: r.get(1)?,
+                    speaker: r.get(2)?,
+                    said_on: r.get(3)?,
+                    status: r.get(4)?,
+                    deleted: r.get(5)?,
+                    created_at: r.get(6)?,
+                    appearances: r.get::<_, i64>(7)? as u64,
+                    verdicts: r.get::<_, i64>(8)? as u64,
+                    tags: Vec::new(),
+                    disputed: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|mut row| {
+                let id = row.id.to_string();
+                row.short_id = ids::short(c, Table::Claims, &id)?;
+                row.tags = self.tags(&id)?;
+                if row.status == "disputed" {
+                    row.disputed = self
+                        .verdicts(&id)?
+                        .into_iter()
+                        .filter(|v| v.current)
+                        .map(|v| VerdictBrief {
+                            id: v.id,
+                            status: v.status,
+                            author: v.author,
+                            note: v.note,
+                        })
+                        .collect();
+                }
+                Ok(row)
+            })
+            .collect()
+    }
+
+    fn tags(&self, claim: &str) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT tag FROM claim_tags WHERE claim_id = ?1 ORDER BY tag")?
+            .query_map([claim], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn verdicts(&self, claim: &str) -> Result<Vec<VerdictView>> {
+        let c = &self.conn;
+        let mut out: Vec<VerdictView> = c
+            .prepare_cached(
+                "SELECT v.id, v.status, v.note, v.author, v.created_at,
+                        NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)
+                 FROM verdicts v WHERE v.claim_id = ?1 ORDER BY v.created_at, v.id",
+            )?
+            .query_map([claim], |r| {
+                Ok(VerdictView {
+                    id: uuid(r.get(0)?),
+                    short_id: String::new(),
+                    status: r.get(1)?,
+                    note: r.get(2)?,
+                    author: r.get(3)?,
+                    created_at: r.get(4)?,
+                    supersedes: Vec::new(),
+                    current: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        for v in &mut out {
+            let id = v.id.to_string();
+            v.short_id = ids::short(c, Table::Verdicts, &id)?;
+            v.supersedes = c
+                .prepare_cached(
+                    "SELECT superseded_id FROM verdict_supersedes WHERE verdict_id = ?1 ORDER BY superseded_id",
+                )?
+                .query_map([&id], |r| r.get(0).map(uuid))?
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(out)
+    }
+
+    pub fn claim_show(&self, claim: &str) -> Result<ClaimView> {
+        let c = &self.conn;
+        let id = ids::resolve(c, Table::Claims, claim)?.to_string();
+        let source_ref = |sid: Option<String>| -> Result<Option<SourceRef>> {
+            sid.map(|sid| {
+                let name = c.query_row("SELECT name FROM sources WHERE id = ?1", [&sid], |r| {
+                    r.get(0)
+                })?;
+                Ok(SourceRef {
+                    id: uuid(sid),
+                    name,
+                })
+            })
+            .transpose()
+        };
+        let (text, speaker, said_on, status, deleted, created_at, created_by): (
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            bool,
+            String,
+            String,
+        ) = c.query_row(
+            "SELECT text, speaker_id, said_on, status, deleted, created_at, created_by
+             FROM claims WHERE id = ?1",
+            [&id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
+        )?;
+        let raw_appearances: Vec<RawAppearance> = c
+            .prepare_cached(
+                "SELECT id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix, created_at
+                 FROM appearances WHERE claim_id = ?1 ORDER BY created_at, id",
+            )?
+            .query_map([&id], |r| {
+                let anchor = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<i64>>(5)?) {
+                    (Some(start), Some(end)) => Some(crate::model::Anchor {
+                        start: start as u64,
+                        end: end as u64,
+                        prefix: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                        suffix: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    }),
+                    _ => None,
+                };
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, anchor, r.get(8)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut appearances = Vec::new();
+        for (aid, article, via, quote, anchor, at) in raw_appearances {
+            let article = article
+                .map(|a| {
+                    c.query_row("SELECT url, title FROM articles WHERE id = ?1", [&a], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .map_err(Error::from)
+                    .and_then(|(url, title)| {
+                        Ok(ArticleRef {
+                            short_id: ids::short(c, Table::Articles, &a)?,
+                            id: uuid(a),
+                            url,
+                            title,
+                        })
+                    })
+                })
+                .transpose()?;
+            appearances.push(AppearanceView {
+                id: uuid(aid),
+                article,
+                via: source_ref(via)?,
+                quote,
+                anchor,
+                created_at: at,
+            });
+        }
+        let evidence = c
+            .prepare_cached(
+                "SELECT id, url, stance, note, created_at FROM evidence WHERE claim_id = ?1
+                 ORDER BY created_at, id",
+            )?
+            .query_map([&id], |r| {
+                Ok(EvidenceView {
+                    id: uuid(r.get(0)?),
+                    url: r.get(1)?,
+                    stance: r.get(2)?,
+                    note: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let edits = self.edits(&id)?;
+        Ok(ClaimView {
+            short_id: ids::short(c, Table::Claims, &id)?,
+            text,
+            speaker: source_ref(speaker)?,
+            said_on,
+            status,
+            tags: self.tags(&id)?,
+            deleted,
+            created_at,
+            created_by,
+            appearances,
+            verdicts: self.verdicts(&id)?,
+            evidence,
+            edits,
+            id: uuid(id),
+        })
+    }
+
+    fn edits(&self, claim: &str) -> Result<Vec<EditView>> {
+        let c = &self.conn;
+        let ops: Vec<(String, i64, String, String)> = c
+            .prepare_cached(
+                "SELECT id, hlc, author, body FROM ops WHERE entity = ?1 AND claim = ?1
+                 ORDER BY hlc, replica",
+            )?
+            .query_map([claim], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let name_of = |v: &ClaimField| -> serde_json::Value {
+            match v {
+                ClaimField::Speaker(Some(s)) => c
+                    .query_row(
+                        "SELECT name FROM sources WHERE id = ?1",
+                        [s.to_string()],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .map(serde_json::Value::from)
+                    .unwrap_or_else(|_| s.to_string().into()),
+                other => serde_json::to_value(other).expect("fields serialize")["value"].clone(),
+            }
+        };
+        let mut out = Vec::new();
+        for (op_id, hlc, author, body) in ops {
+            let Ok(kind) = serde_json::from_str::<OpKind>(&body) else {
+                continue;
+            };
+            let (field, value, prev) = match &kind {
+                OpKind::SetClaim { set, prev, .. } => {
+                    (set.name().to_string(), name_of(set), name_of(prev))
+                }
+                OpKind::SetTag {
+                    tag, present, prev, ..
+                } => (format!("tag:{tag}"), (*present).into(), (*prev).into()),
+                _ => continue,
+            };
+            out.push(EditView {
+                op_id: uuid(op_id),
+                at: Hlc(hlc as u64).to_string(),
+                author,
+                field,
+                value,
+                prev,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Full-text search over claim text, quotes, notes and source names, best match first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .filter(|t| t.chars().any(char::is_alphanumeric))
+            .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
+            .collect();
+        if terms.is_empty() {
+            return Err(Error::invalid(
+                "the search query has no words; give at least one word to look for",
+            ));
+        }
+        let c = &self.conn;
+        let hits: Vec<SearchHit> = c
+            .prepare_cached(
+                "SELECT c.id, c.text, c.status,
+                        snippet(claim_fts, -1, char(2), char(3), '…', 16),
+                        bm25(claim_fts, 10.0, 5.0, 2.0, 3.0) AS score
+                 FROM claim_fts JOIN claims c ON c.rowid = claim_fts.rowid
+                 WHERE claim_fts MATCH ?1 AND NOT c.deleted
+                 ORDER BY score LIMIT ?2",
+            )?
+            .query_map(
+                rusqlite::params![terms.join(" "), limit as i64],
+                |r: &Row<'_>| {
+                    Ok(SearchHit {
+                        id: uuid(r.get(0)?),
+                        short_id: String::new(),
+                        text: r.get(1)?,
+                        status: r.get(2)?,
+                        snippet: r.get::<_, String>(3)?.replace(['\u{2}', '\u{3}'], "**"),
+                        score: -r.get::<_, f64>(4)?,
+                    })
+                },
+            )?
+            .collect::<Result<_, _>>()?;
+        hits.into_iter()
+            .map(|mut h| {
+                h.short_id = ids::short(c, Table::Claims, &h.id.to_string())?;
+                Ok(h)
+            })
+            .collect()
+    }
+
+    /// Operations, newest first; with `target`, only those about that claim, source or article.
+    pub fn log(&self, target: Option<&str>, limit: Option<usize>) -> Result<Vec<LogEntry>> {
+        let c = &self.conn;
+        let (filter, arg) = match target {
+            None => ("1", None),
+            Some(t) => {
+                if let Ok(id) = ids::resolve(c, Table::Claims, t) {
+                    ("claim = ?1", Some(id.to_string()))
+                } else if let Ok(id) = resolve_article(c, t) {
+                    ("entity = ?1", Some(id.to_string()))
+                } else {
+                    ("entity = ?1", Some(resolve_source(c, t)?.to_string()))
+                }
+            }
+        };
+        let sql = format!(
+            "SELECT id, hlc, author, replica, body FROM ops WHERE {filter}
+             ORDER BY hlc DESC, replica DESC LIMIT {}",
+            limit.map_or(-1, |n| n as i64)
+        );
+        let mut stmt = c.prepare(&sql)?;
+        let map = |r: &Row<'_>| -> rusqlite::Result<LogEntry> {
+            let body: String = r.get(4)?;
+            let change: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let summary = serde_json::from_str::<OpKind>(&body)
+                .map(|k| k.summary())
+                .unwrap_or_else(|_| "(unreadable operation)".into());
+            let hlc = Hlc(r.get::<_, i64>(1)? as u64);
+            Ok(LogEntry {
+                id: uuid(r.get(0)?),
+                at: hlc.to_string(),
+                hlc: hlc.0,
+                author: r.get(2)?,
+                replica: uuid(r.get(3)?),
+                summary,
+                change,
+            })
+        };
+        let rows = match arg {
+            Some(a) => stmt.query_map([a], map)?.collect::<Result<_, _>>()?,
+            None => stmt.query_map([], map)?.collect::<Result<_, _>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Whether any claim with this id exists (deleted or not).
+    pub fn claim_exists(&self, id: &Uuid) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM claims WHERE id = ?1",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+}

@@ -1,0 +1,592 @@
+//! The write commands. Each validates its input, then runs in one transaction that emits the
+//! operations describing the change; bad input returns an error before anything is written.
+
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::ids::{self, Table};
+use super::query::{find_source, resolve_article, resolve_source};
+use super::{Store, Writer};
+use crate::error::{Error, Result};
+use crate::model::{Anchor, SourceKind, Stance, Status};
+use crate::ops::{ClaimField, OpKind};
+use crate::text::{
+    self, MAX_ARTICLE_BYTES, MAX_CLAIM_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_QUOTE_CHARS,
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct NewSource {
+    pub name: String,
+    pub kind: Option<SourceKind>,
+    pub aliases: Vec<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewArticle {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewClaim {
+    /// Use this id instead of a new one (imports).
+    pub id: Option<Uuid>,
+    pub text: String,
+    pub speaker: Option<String>,
+    pub via: Option<String>,
+    pub article: Option<String>,
+    pub quote: Option<String>,
+    pub said_on: Option<String>,
+    pub tags: Vec<String>,
+    pub status: Option<String>,
+    pub note: Option<String>,
+    /// Create the article when `article` is a URL no article has yet (imports).
+    pub create_article: bool,
+    /// Record the claim as deleted (imports).
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClaimEdit {
+    pub text: Option<String>,
+    pub speaker: Option<String>,
+    pub said_on: Option<String>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+}
+
+fn tag(t: &str) -> Result<String> {
+    Ok(text::required("tag", t, MAX_NAME_CHARS)?.to_lowercase())
+}
+
+fn status_arg(s: &str) -> Result<Status> {
+    s.parse()
+}
+
+impl Store {
+    pub fn add_source(&mut self, new: NewSource) -> Result<Uuid> {
+        let name = text::required("source name", &new.name, MAX_NAME_CHARS)?;
+        let aliases = new
+            .aliases
+            .iter()
+            .map(|a| text::required("alias", a, MAX_NAME_CHARS))
+            .collect::<Result<Vec<_>>>()?;
+        let url = text::optional("source URL", new.url.as_deref(), MAX_NAME_CHARS)?;
+        self.write(|w| {
+            for n in std::iter::once(&name).chain(&aliases) {
+                if let Some(existing) = find_source(w.conn(), n)? {
+                    let short = ids::short(w.conn(), Table::Sources, &existing.to_string())?;
+                    return Err(Error::Invalid(format!(
+                        "a source called '{n}' already exists ({short}); use it, or pick another name"
+                    )));
+                }
+            }
+            let id = Uuid::new_v4();
+            let created_at = w.now();
+            w.emit(OpKind::CreateSource {
+                source: id,
+                name,
+                kind: new.kind.unwrap_or(SourceKind::Person),
+                url,
+                aliases,
+                created_at,
+            })?;
+            Ok(id)
+        })
+    }
+
+    pub fn add_article(&mut self, new: NewArticle) -> Result<Uuid> {
+        let url = text::optional("article URL", new.url.as_deref(), MAX_NAME_CHARS)?;
+        let title = text::optional("title", new.title.as_deref(), MAX_NAME_CHARS)?;
+        let lang = text::optional("language", new.lang.as_deref(), 35)?;
+        let published = new
+            .published
+            .as_deref()
+            .map(|d| text::parse_date("publication date", d))
+            .transpose()?;
+        let body = match new.text {
+            Some(t) if t.len() > MAX_ARTICLE_BYTES => {
+                return Err(Error::Invalid(format!(
+                    "the article text is {} bytes; the limit is {MAX_ARTICLE_BYTES}",
+                    t.len()
+                )));
+            }
+            Some(t) if t.trim().is_empty() => {
+                return Err(Error::invalid("the article text is empty"));
+            }
+            other => other,
+        };
+        if url.is_none() && title.is_none() && body.is_none() {
+            return Err(Error::invalid(
+                "an article needs a URL, a --title or a --text-file",
+            ));
+        }
+        let outlet = new.outlet;
+        self.write(|w| {
+            if let Some(u) = &url {
+                if let Ok(existing) = resolve_article(w.conn(), u) {
+                    let short = ids::short(w.conn(), Table::Articles, &existing.to_string())?;
+                    return Err(Error::Invalid(format!(
+                        "an article with URL {u} already exists ({short}); refer to it by URL or id"
+                    )));
+                }
+            }
+            let outlet = match outlet {
+                Some(o) => Some(source_or_create(w, &o, SourceKind::Outlet)?),
+                None => None,
+            };
+            let id = Uuid::new_v4();
+            let text_sha256 = body.as_deref().map(sha256_hex);
+            let created_at = w.now();
+            w.emit(OpKind::CreateArticle {
+                article: id,
+                url,
+                title,
+                outlet,
+                published,
+                lang,
+                text: body,
+                text_sha256,
+                created_at,
+            })?;
+            Ok(id)
+        })
+    }
+
+    pub fn add_claim(&mut self, new: NewClaim) -> Result<Uuid> {
+        self.write(|w| add_claim(w, &new))
+    }
+
+    /// Add claims from spreadsheet rows (line number, claim) in one transaction; rows whose
+    /// id already exists are skipped.
+    pub fn import_claims(
+        &mut self,
+        rows: Vec<(usize, NewClaim)>,
+    ) -> Result<crate::interchange::ImportSummary> {
+        self.write(|w| {
+            let mut sum = crate::interchange::ImportSummary::default();
+            for (line, new) in &rows {
+                if let Some(id) = new.id {
+                    let n: i64 = w.conn().query_row(
+                        "SELECT count(*) FROM claims WHERE id = ?1",
+                        [id.to_string()],
+                        |r| r.get(0),
+                    )?;
+                    if n > 0 {
+                        sum.skipped += 1;
+                        continue;
+                    }
+                }
+                add_claim(w, new).map_err(|e| Error::Invalid(format!("line {line}: {e}")))?;
+                sum.claims += 1;
+            }
+            Ok(sum)
+        })
+    }
+
+    /// Record another appearance of a claim.
+    pub fn appear(
+        &mut self,
+        claim: &str,
+        article: &str,
+        via: Option<&str>,
+        quote: Option<&str>,
+    ) -> Result<Uuid> {
+        self.write(|w| {
+            let claim = ids::resolve(w.conn(), Table::Claims, claim)?;
+            appear(w, claim, Some(article), via, quote)
+        })
+    }
+
+    /// Change fields and tags of a claim; returns how many operations it took.
+    pub fn edit_claim(&mut self, claim: &str, edit: ClaimEdit) -> Result<usize> {
+        let new_text = edit
+            .text
+            .as_deref()
+            .map(|t| text::required("claim text", t, MAX_CLAIM_CHARS))
+            .transpose()?;
+        let said_on = match edit.said_on.as_deref() {
+            None => None,
+            Some("") | Some("none") => Some(None),
+            Some(d) => Some(Some(text::parse_date("date", d)?)),
+        };
+        let add: Vec<String> = edit
+            .add_tags
+            .iter()
+            .map(|t| tag(t))
+            .collect::<Result<_>>()?;
+        let remove: Vec<String> = edit
+            .remove_tags
+            .iter()
+            .map(|t| tag(t))
+            .collect::<Result<_>>()?;
+        if new_text.is_none()
+            && edit.speaker.is_none()
+            && said_on.is_none()
+            && add.is_empty()
+            && remove.is_empty()
+        {
+            return Err(Error::invalid(
+                "nothing to change: give --text, --speaker, --said-on, --add-tag or --remove-tag",
+            ));
+        }
+        self.write(|w| {
+            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let cur = current_claim(w, id)?;
+            let mut changes = Vec::new();
+            if let Some(t) = new_text.filter(|t| *t != cur.text) {
+                changes.push((ClaimField::Text(t), ClaimField::Text(cur.text.clone())));
+            }
+            if let Some(s) = &edit.speaker {
+                let speaker = if s.trim().is_empty() || s == "none" {
+                    None
+                } else {
+                    Some(source_or_create(w, s, SourceKind::Person)?)
+                };
+                if speaker != cur.speaker {
+                    changes.push((
+                        ClaimField::Speaker(speaker),
+                        ClaimField::Speaker(cur.speaker),
+                    ));
+                }
+            }
+            if let Some(d) = said_on.filter(|d| *d != cur.said_on) {
+                changes.push((ClaimField::SaidOn(d), ClaimField::SaidOn(cur.said_on)));
+            }
+            let mut n = 0;
+            for (set, prev) in changes {
+                w.emit(OpKind::SetClaim {
+                    claim: id,
+                    set,
+                    prev,
+                })?;
+                n += 1;
+            }
+            for (tags, present) in [(add, true), (remove, false)] {
+                for t in tags {
+                    let had = cur.tags.contains(&t);
+                    if had != present {
+                        w.emit(OpKind::SetTag {
+                            claim: id,
+                            tag: t,
+                            present,
+                            prev: had,
+                        })?;
+                        n += 1;
+                    }
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// Delete a claim (a tombstone: it stays in the log and in `claim list --deleted`).
+    pub fn delete_claim(&mut self, claim: &str) -> Result<Uuid> {
+        self.set_deleted(claim, true)
+    }
+
+    /// Bring a deleted claim back.
+    pub fn restore_claim(&mut self, claim: &str) -> Result<Uuid> {
+        self.set_deleted(claim, false)
+    }
+
+    fn set_deleted(&mut self, claim: &str, deleted: bool) -> Result<Uuid> {
+        self.write(|w| {
+            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let cur = current_claim(w, id)?;
+            if cur.deleted == deleted {
+                return Err(Error::Invalid(format!(
+                    "claim {claim} is {} deleted",
+                    if deleted { "already" } else { "not" }
+                )));
+            }
+            w.emit(OpKind::SetClaim {
+                claim: id,
+                set: ClaimField::Deleted(deleted),
+                prev: ClaimField::Deleted(cur.deleted),
+            })?;
+            Ok(id)
+        })
+    }
+
+    /// Record a verdict that supersedes every current verdict of the claim, with optional
+    /// evidence links.
+    pub fn mark(
+        &mut self,
+        claim: &str,
+        status: &str,
+        note: Option<&str>,
+        evidence: &[String],
+    ) -> Result<Uuid> {
+        let status = status_arg(status)?;
+        let note = text::optional("note", note, MAX_NOTE_CHARS)?;
+        let urls = evidence
+            .iter()
+            .map(|u| text::required("evidence URL", u, MAX_NAME_CHARS))
+            .collect::<Result<Vec<_>>>()?;
+        self.write(|w| {
+            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let v = verdict(w, id, status, note)?;
+            for url in urls {
+                let created_at = w.now();
+                w.emit(OpKind::AddEvidence {
+                    evidence: Uuid::new_v4(),
+                    claim: id,
+                    url: Some(url),
+                    stance: status.default_stance(),
+                    note: None,
+                    created_at,
+                })?;
+            }
+            Ok(v)
+        })
+    }
+
+    pub fn add_evidence(
+        &mut self,
+        claim: &str,
+        url: &str,
+        stance: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<Uuid> {
+        let url = text::required("evidence URL", url, MAX_NAME_CHARS)?;
+        let stance: Stance = stance
+            .map(str::parse)
+            .transpose()?
+            .unwrap_or(Stance::Context);
+        let note = text::optional("note", note, MAX_NOTE_CHARS)?;
+        self.write(|w| {
+            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let evidence = Uuid::new_v4();
+            let created_at = w.now();
+            w.emit(OpKind::AddEvidence {
+                evidence,
+                claim: id,
+                url: Some(url),
+                stance,
+                note,
+                created_at,
+            })?;
+            Ok(evidence)
+        })
+    }
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
+    let claim_text = text::required("claim text", &new.text, MAX_CLAIM_CHARS)?;
+    let said_on = new
+        .said_on
+        .as_deref()
+        .map(|d| text::parse_date("date", d))
+        .transpose()?;
+    let tags = new
+        .tags
+        .iter()
+        .map(|t| tag(t))
+        .collect::<Result<Vec<_>>>()?;
+    let status = new.status.as_deref().map(status_arg).transpose()?;
+    let note = text::optional("note", new.note.as_deref(), MAX_NOTE_CHARS)?;
+    if note.is_some() && status.is_none() {
+        return Err(Error::invalid("--note needs --status"));
+    }
+    let speaker = match &new.speaker {
+        Some(s) => Some(source_or_create(w, s, SourceKind::Person)?),
+        None => None,
+    };
+    let claim = new.id.unwrap_or_else(Uuid::new_v4);
+    let created_at = w.now();
+    let created_by = w.author().to_string();
+    w.emit(OpKind::CreateClaim {
+        claim,
+        text: claim_text,
+        speaker,
+        said_on,
+        created_at,
+        created_by,
+    })?;
+    for t in tags {
+        w.emit(OpKind::SetTag {
+            claim,
+            tag: t,
+            present: true,
+            prev: false,
+        })?;
+    }
+    if new.article.is_some() || new.via.is_some() || new.quote.is_some() {
+        let article = match new.article.as_deref() {
+            Some(a) if new.create_article => Some(article_or_create(w, a)?),
+            Some(a) => Some(resolve_article(w.conn(), a)?.to_string()),
+            None => None,
+        };
+        appear(
+            w,
+            claim,
+            article.as_deref(),
+            new.via.as_deref(),
+            new.quote.as_deref(),
+        )?;
+    }
+    if let Some(status) = status {
+        verdict(w, claim, status, note)?;
+    }
+    if new.deleted {
+        w.emit(OpKind::SetClaim {
+            claim,
+            set: ClaimField::Deleted(true),
+            prev: ClaimField::Deleted(false),
+        })?;
+    }
+    Ok(claim)
+}
+
+/// The article with this URL or id, created (with just its URL) if it is a URL nobody added.
+fn article_or_create(w: &mut Writer<'_>, input: &str) -> Result<String> {
+    match resolve_article(w.conn(), input) {
+        Ok(id) => Ok(id.to_string()),
+        Err(Error::NotFound(_)) if input.contains("://") => {
+            let url = text::required("article URL", input, MAX_NAME_CHARS)?;
+            let id = Uuid::new_v4();
+            let created_at = w.now();
+            w.emit(OpKind::CreateArticle {
+                article: id,
+                url: Some(url),
+                title: None,
+                outlet: None,
+                published: None,
+                lang: None,
+                text: None,
+                text_sha256: None,
+                created_at,
+            })?;
+            Ok(id.to_string())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The source called `name` (by name, alias or id), created with `kind` if there is none.
+fn source_or_create(w: &mut Writer<'_>, name: &str, kind: SourceKind) -> Result<Uuid> {
+    if let Some(id) = find_source(w.conn(), name)? {
+        return Ok(id);
+    }
+    if let Ok(id) = resolve_source(w.conn(), name) {
+        return Ok(id);
+    }
+    let name = text::required("source name", name, MAX_NAME_CHARS)?;
+    let id = Uuid::new_v4();
+    let created_at = w.now();
+    w.emit(OpKind::CreateSource {
+        source: id,
+        name,
+        kind,
+        url: None,
+        aliases: Vec::new(),
+        created_at,
+    })?;
+    Ok(id)
+}
+
+fn appear(
+    w: &mut Writer<'_>,
+    claim: Uuid,
+    article: Option<&str>,
+    via: Option<&str>,
+    quote: Option<&str>,
+) -> Result<Uuid> {
+    let quote = text::optional("quote", quote, MAX_QUOTE_CHARS)?;
+    let article = article.map(|a| resolve_article(w.conn(), a)).transpose()?;
+    let anchor: Option<Anchor> = match (&quote, article) {
+        (Some(q), Some(a)) => {
+            let body: Option<String> = w.conn().query_row(
+                "SELECT body FROM articles WHERE id = ?1",
+                [a.to_string()],
+                |r| r.get(0),
+            )?;
+            body.map(|b| text::anchor(&b, q)).transpose()?
+        }
+        _ => None,
+    };
+    let via = match via {
+        Some(v) => Some(source_or_create(w, v, SourceKind::Outlet)?),
+        None => None,
+    };
+    let id = Uuid::new_v4();
+    let created_at = w.now();
+    w.emit(OpKind::AddAppearance {
+        appearance: id,
+        claim,
+        article,
+        via,
+        quote,
+        anchor,
+        created_at,
+    })?;
+    Ok(id)
+}
+
+fn verdict(w: &mut Writer<'_>, claim: Uuid, status: Status, note: Option<String>) -> Result<Uuid> {
+    let supersedes: Vec<Uuid> = w
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM verdicts v WHERE v.claim_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)
+             ORDER BY id",
+        )?
+        .query_map([claim.to_string()], |r| r.get::<_, String>(0))?
+        .map(|r| r.map(|s| Uuid::parse_str(&s).expect("stored ids are UUIDs")))
+        .collect::<Result<_, _>>()?;
+    let id = Uuid::new_v4();
+    let created_at = w.now();
+    let author = w.author().to_string();
+    w.emit(OpKind::AddVerdict {
+        verdict: id,
+        claim,
+        status,
+        note,
+        author,
+        supersedes,
+        created_at,
+    })?;
+    Ok(id)
+}
+
+struct CurrentClaim {
+    text: String,
+    speaker: Option<Uuid>,
+    said_on: Option<chrono::NaiveDate>,
+    deleted: bool,
+    tags: Vec<String>,
+}
+
+fn current_claim(w: &Writer<'_>, id: Uuid) -> Result<CurrentClaim> {
+    let (text, speaker, said_on, deleted): (String, Option<String>, Option<String>, bool) =
+        w.conn().query_row(
+            "SELECT text, speaker_id, said_on, deleted FROM claims WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    let tags = w
+        .conn()
+        .prepare_cached("SELECT tag FROM claim_tags WHERE claim_id = ?1")?
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(CurrentClaim {
+        text,
+        speaker: speaker.and_then(|s| Uuid::parse_str(&s).ok()),
+        said_on: said_on.and_then(|d| d.parse().ok()),
+        deleted,
+        tags,
+    })
+}

@@ -1,0 +1,164 @@
+//! What commands return: plain data, rendered as tables for people or as JSON for scripts.
+//! The JSON shapes are a contract, described in `schema/json-output.md`.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::model::Anchor;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    pub id: Uuid,
+    pub short_id: String,
+    pub name: String,
+    pub kind: String,
+    pub aliases: Vec<String>,
+    pub url: Option<String>,
+    pub created_at: String,
+    /// Claims this source made.
+    pub claims_spoken: u64,
+    /// Appearances this source relayed.
+    pub claims_relayed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleRef {
+    pub id: Uuid,
+    pub short_id: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    pub id: Uuid,
+    pub short_id: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    /// Length of the stored text in characters, if the text is stored.
+    pub text_chars: Option<u64>,
+    pub text_sha256: Option<String>,
+    pub created_at: String,
+    pub claims: u64,
+}
+
+/// A current verdict, shown beside a disputed claim.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerdictBrief {
+    pub id: Uuid,
+    pub status: String,
+    pub author: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimRow {
+    pub id: Uuid,
+    pub short_id: String,
+    pub text: String,
+    pub speaker: Option<String>,
+    pub said_on: Option<String>,
+    pub status: String,
+    pub tags: Vec<String>,
+    pub appearances: u64,
+    pub verdicts: u64,
+    pub deleted: bool,
+    pub created_at: String,
+    /// The disagreeing current verdicts, when `status` is `disputed`.
+    pub disputed: Vec<VerdictBrief>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppearanceView {
+    pub id: Uuid,
+    pub article: Option<ArticleRef>,
+    pub via: Option<SourceRef>,
+    pub quote: Option<String>,
+    /// Where the quote sits in the article's text, counted in characters.
+    pub anchor: Option<Anchor>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerdictView {
+    pub id: Uuid,
+    pub short_id: String,
+    pub status: String,
+    pub note: Option<String>,
+    pub author: String,
+    pub created_at: String,
+    pub supersedes: Vec<Uuid>,
+    /// Whether no other verdict supersedes this one.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    pub id: Uuid,
+    pub url: Option<String>,
+    pub stance: String,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EditView {
+    pub op_id: Uuid,
+    pub at: String,
+    pub author: String,
+    pub field: String,
+    pub value: serde_json::Value,
+    pub prev: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimView {
+    pub id: Uuid,
+    pub short_id: String,
+    pub text: String,
+    pub speaker: Option<SourceRef>,
+    pub said_on: Option<String>,
+    pub status: String,
+    pub tags: Vec<String>,
+    pub deleted: bool,
+    pub created_at: String,
+    pub created_by: String,
+    pub appearances: Vec<AppearanceView>,
+    /// Every verdict, oldest first.
+    pub verdicts: Vec<VerdictView>,
+    pub evidence: Vec<EvidenceView>,
+    /// Field and tag changes after creation, oldest first.
+    pub edits: Vec<EditView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: Uuid,
+    pub short_id: String,
+    pub text: String,
+    pub status: String,
+    /// The best-matching passage, matches wrapped in `**`.
+    pub snippet: String,
+    /// Relevance (higher is better).
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub id: Uuid,
+    pub at: String,
+    pub hlc: u64,
+    pub author: String,
+    pub replica: Uuid,
+    pub summary: String,
+    pub change: serde_json::Value,
+}
