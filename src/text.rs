@@ -152,18 +152,20 @@ fn closest_passage(text: &str, quote: &str) -> Option<String> {
         return None;
     }
     let width = q.len().min(t.len());
-    let mut best = (0usize, 0usize);
+    // Score: words shared in any order, then words in the same place; the first best wins.
+    let mut best = ((0usize, 0usize), 0usize);
     for start in 0..=(t.len() - width) {
         let window = &t[start..start + width];
-        let score = q
+        let shared = q
             .iter()
             .filter(|w| window.iter().any(|x| &x.2 == *w))
             .count();
-        if score > best.0 {
-            best = (score, start);
+        let aligned = q.iter().zip(window).filter(|(a, b)| **a == b.2).count();
+        if (shared, aligned) > best.0 {
+            best = ((shared, aligned), start);
         }
     }
-    if best.0 == 0 {
+    if best.0.0 == 0 {
         return None;
     }
     let (from, to) = (t[best.1].0, t[best.1 + width - 1].1);

@@ -333,9 +333,21 @@ fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
     )?;
     conn.prepare_cached("DELETE FROM claim_fts WHERE rowid = ?1")?
         .execute([rowid])?;
+    let alt = if [&text, &quotes, &notes, &names]
+        .iter()
+        .any(|s| s.contains('ı'))
+    {
+        [&text, &quotes, &notes, &names]
+            .map(|s| s.as_str())
+            .join(" ")
+            .replace('ı', "i")
+    } else {
+        String::new()
+    };
     conn.prepare_cached(
-        "INSERT INTO claim_fts (rowid, text, quotes, notes, names) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO claim_fts (rowid, text, quotes, notes, names, alt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![rowid, text, quotes, notes, names])?;
+    .execute(params![rowid, text, quotes, notes, names, alt])?;
     Ok(())
 }

@@ -503,7 +503,7 @@ impl Store {
         let terms: Vec<String> = query
             .split_whitespace()
             .filter(|t| t.chars().any(char::is_alphanumeric))
-            .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
+            .map(|t| format!("\"{}\"*", t.replace('ı', "i").replace('"', "\"\"")))
             .collect();
         if terms.is_empty() {
             return Err(Error::invalid(
@@ -515,7 +515,7 @@ impl Store {
             .prepare_cached(
                 "SELECT c.id, c.text, c.status,
                         snippet(claim_fts, -1, char(2), char(3), '…', 16),
-                        bm25(claim_fts, 10.0, 5.0, 2.0, 3.0) AS score
+                        bm25(claim_fts, 10.0, 5.0, 2.0, 3.0, 1.0) AS score
                  FROM claim_fts JOIN claims c ON c.rowid = claim_fts.rowid
                  WHERE claim_fts MATCH ?1 AND NOT c.deleted
                  ORDER BY score LIMIT ?2",

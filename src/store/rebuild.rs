@@ -33,7 +33,7 @@ const FOLDED: &[(&str, &str)] = &[
     ),
     (
         "claim_fts",
-        "SELECT c.id, f.text, f.quotes, f.notes, f.names
+        "SELECT c.id, f.text, f.quotes, f.notes, f.names, f.alt
          FROM claim_fts f JOIN claims c ON c.rowid = f.rowid ORDER BY c.id",
     ),
 ];

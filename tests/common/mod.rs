@@ -1,0 +1,132 @@
+//! Shared test environment: the real `claimdb` binary on a database in a temp dir, with the
+//! user's own configuration kept out.
+#![allow(dead_code)]
+
+pub mod contract;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("claims.db");
+        Env { dir, db }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A `claimdb` command on this environment's database.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("claimdb").expect("binary built");
+        c.env_remove("CLAIMDB_DB")
+            .env_remove("CLAIMDB_USER")
+            .env("CLAIMDB_CONFIG", self.dir.path().join("no-config.toml"))
+            .env("XDG_DATA_HOME", self.dir.path().join("xdg-data"))
+            .env("NO_COLOR", "1")
+            .env("USER", "tester")
+            .arg("--db")
+            .arg(&self.db);
+        c
+    }
+
+    /// Run and expect success; stdout as text.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("run claimdb");
+        assert!(
+            out.status.success(),
+            "claimdb {args:?} failed with {:?}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    }
+
+    /// Run with `--json` and expect success; stdout parsed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{text}"))
+    }
+
+    /// Run with `--json` and read the output into a strict struct.
+    pub fn typed<T: DeserializeOwned>(&self, args: &[&str]) -> T {
+        serde_json::from_value(self.json(args))
+            .unwrap_or_else(|e| panic!("output of {args:?} does not match its contract: {e}"))
+    }
+
+    /// Run and expect failure with `code`; the stderr line.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("run claimdb");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "claimdb {args:?}: expected exit {code}\nstdout: {}\nstderr: {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stderr
+    }
+
+    /// Everything the database holds, as a lossless export plus the op count: equal
+    /// snapshots mean nothing changed.
+    pub fn snapshot(&self) -> (String, usize) {
+        let export = self.ok(&["export", "--format", "jsonl"]);
+        let ops = self.json(&["log"])["operations"]
+            .as_array()
+            .expect("operations")
+            .len();
+        (export, ops)
+    }
+
+    /// The id of the first claim whose text contains `needle`.
+    pub fn claim_id(&self, needle: &str) -> String {
+        let list = self.json(&["claim", "list", "--deleted", "--limit", "100000"]);
+        list["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["text"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no claim containing {needle:?}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// The shared news corpus, when `CLAIMDB_CORPUS` points at it.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("CLAIMDB_CORPUS")
+        .expect("set CLAIMDB_CORPUS to the corpus directory to run this test");
+    let dir = PathBuf::from(dir);
+    assert!(
+        dir.is_dir(),
+        "CLAIMDB_CORPUS={} is not a directory",
+        dir.display()
+    );
+    dir
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Character offset of `needle` in `hay` (what claimdb anchors count).
+pub fn char_offset(hay: &str, needle: &str) -> u64 {
+    let byte = hay.find(needle).expect("needle in text");
+    hay[..byte].chars().count() as u64
+}
