@@ -115,6 +115,8 @@ pub enum OpKind {
         text: String,
         speaker: Option<Uuid>,
         said_on: Option<NaiveDate>,
+        #[serde(default)]
+        tags: Vec<String>,
         created_at: DateTime<Utc>,
         created_by: String,
     },

@@ -390,17 +390,10 @@ pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<Imp
                         text,
                         speaker,
                         said_on,
+                        tags: tags.iter().map(|t| t.trim().to_lowercase()).collect(),
                         created_at,
                         created_by,
                     })?;
-                    for tag in tags {
-                        w.emit(OpKind::SetTag {
-                            claim: id,
-                            tag: tag.to_lowercase(),
-                            present: true,
-                            prev: false,
-                        })?;
-                    }
                     if deleted {
                         w.emit(OpKind::SetClaim {
                             claim: id,

@@ -85,6 +85,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
             text,
             speaker,
             said_on,
+            tags,
             created_at,
             created_by,
         } => {
@@ -102,6 +103,13 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     created_by
                 ])?;
             if inserted == 1 {
+                // Tags given at creation carry no stamp: any later tag edit wins over them.
+                let mut stmt = conn.prepare_cached(
+                    "INSERT OR IGNORE INTO claim_tags (claim_id, tag) VALUES (?1, ?2)",
+                )?;
+                for t in tags {
+                    stmt.execute(params![claim.to_string(), t])?;
+                }
                 reindex_claim(conn, &claim.to_string())?;
             }
         }

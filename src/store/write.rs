@@ -413,17 +413,10 @@ fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
         text: claim_text,
         speaker,
         said_on,
+        tags,
         created_at,
         created_by,
     })?;
-    for t in tags {
-        w.emit(OpKind::SetTag {
-            claim,
-            tag: t,
-            present: true,
-            prev: false,
-        })?;
-    }
     if new.article.is_some() || new.via.is_some() || new.quote.is_some() {
         let article = match new.article.as_deref() {
             Some(a) if new.create_article => Some(article_or_create(w, a)?),
