@@ -119,11 +119,14 @@ CREATE TABLE evidence (
 ) STRICT;
 CREATE INDEX evidence_claim ON evidence(claim_id);
 
--- The (HLC, replica) of the operation that last set each field or tag: last writer wins.
+-- The operation that last set each field or tag, with its (HLC, replica): last writer wins.
+-- `create` stamps the winning creation of a source or article (their ids can be derived from
+-- a name or URL, so two members may create the same one).
 CREATE TABLE field_stamps (
     entity_id TEXT NOT NULL,
     field     TEXT NOT NULL,
     hlc       INTEGER NOT NULL,
     replica   TEXT NOT NULL,
+    op_id     TEXT NOT NULL,
     PRIMARY KEY (entity_id, field)
 ) STRICT, WITHOUT ROWID;

@@ -83,7 +83,9 @@ impl ClaimField {
     }
 }
 
-/// What an operation does. Creations carry the new entity's id, so applying one twice is a no-op.
+/// What an operation does. Creations carry the new entity's id, so applying one twice is a
+/// no-op. Source and article ids may be derived from a name or URL ([`source_id`],
+/// [`article_id`]), so two members who add the same one create the same entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OpKind {
@@ -120,11 +122,14 @@ pub enum OpKind {
         created_at: DateTime<Utc>,
         created_by: String,
     },
-    /// Set one field of a claim; `prev` is the value it replaced on the writer's replica.
+    /// Set one field of a claim; `prev` is the value it replaced on the writer's replica and
+    /// `prev_op` the operation that had set it (none if it was set at creation).
     SetClaim {
         claim: Uuid,
         set: ClaimField,
         prev: ClaimField,
+        #[serde(default)]
+        prev_op: Option<Uuid>,
     },
     /// Add (`present`) or remove a tag; each tag is its own last-writer-wins flag.
     SetTag {
@@ -160,6 +165,19 @@ pub enum OpKind {
         note: Option<String>,
         created_at: DateTime<Utc>,
     },
+}
+
+const SOURCE_NAMESPACE: Uuid = Uuid::from_u128(0x6c1a_2f0e_9b3d_4c5e_8a71_0d2c_3e4f_5a61);
+const ARTICLE_NAMESPACE: Uuid = Uuid::from_u128(0x7d2b_3a1f_ac4e_4d6f_9b82_1e3d_4f5a_6b72);
+
+/// The id of the source called `name`, the same on every replica.
+pub fn source_id(name: &str) -> Uuid {
+    Uuid::new_v5(&SOURCE_NAMESPACE, crate::text::fold(name).as_bytes())
+}
+
+/// The id of the article at `url`, the same on every replica.
+pub fn article_id(url: &str) -> Uuid {
+    Uuid::new_v5(&ARTICLE_NAMESPACE, url.trim().as_bytes())
 }
 
 impl OpKind {
@@ -290,6 +308,7 @@ mod tests {
                 claim: Uuid::nil(),
                 set: ClaimField::Text("new".into()),
                 prev: ClaimField::Text("old".into()),
+                prev_op: None,
             },
         };
         let json = serde_json::to_value(&op).unwrap();

@@ -399,6 +399,7 @@ pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<Imp
                             claim: id,
                             set: ClaimField::Deleted(true),
                             prev: ClaimField::Deleted(false),
+                            prev_op: None,
                         })?;
                     }
                     sum.claims += 1;

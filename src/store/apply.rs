@@ -20,10 +20,13 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
             aliases,
             created_at,
         } => {
-            let inserted = conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO sources (id, name, kind, url, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+            // Two members may create the same source; the later creation's fields win and
+            // the names of both are kept.
+            if wins(conn, &source.to_string(), "create", op)? {
+                conn.prepare_cached(
+                    "INSERT INTO sources (id, name, kind, url, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                         url = excluded.url, created_at = excluded.created_at",
                 )?
                 .execute(params![
                     source.to_string(),
@@ -32,11 +35,10 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     url,
                     created_at.to_rfc3339()
                 ])?;
-            if inserted == 1 {
-                add_name(conn, *source, name, false)?;
-                for alias in aliases {
-                    add_name(conn, *source, alias, true)?;
-                }
+            }
+            add_name(conn, *source, name, false)?;
+            for alias in aliases {
+                add_name(conn, *source, alias, true)?;
             }
         }
         OpKind::AddAlias { source, alias } => {
@@ -63,22 +65,28 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
             text_sha256,
             created_at,
         } => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO articles
-                 (id, url, title, outlet_id, published, lang, body, body_sha256, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                article.to_string(),
-                url,
-                title,
-                outlet.map(|o| o.to_string()),
-                published.map(|d| d.to_string()),
-                lang,
-                text,
-                text_sha256,
-                created_at.to_rfc3339()
-            ])?;
+            if wins(conn, &article.to_string(), "create", op)? {
+                conn.prepare_cached(
+                    "INSERT INTO articles
+                     (id, url, title, outlet_id, published, lang, body, body_sha256, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, title = excluded.title,
+                         outlet_id = excluded.outlet_id, published = excluded.published,
+                         lang = excluded.lang, body = excluded.body,
+                         body_sha256 = excluded.body_sha256, created_at = excluded.created_at",
+                )?
+                .execute(params![
+                    article.to_string(),
+                    url,
+                    title,
+                    outlet.map(|o| o.to_string()),
+                    published.map(|d| d.to_string()),
+                    lang,
+                    text,
+                    text_sha256,
+                    created_at.to_rfc3339()
+                ])?;
+            }
         }
         OpKind::CreateClaim {
             claim,
@@ -241,9 +249,13 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
     Ok(())
 }
 
+/// Record a name of a source; when two spellings fold alike, the smaller one is kept, and a
+/// name is an alias only if every creation called it one, so the order of arrival is moot.
 fn add_name(conn: &Connection, source: Uuid, name: &str, is_alias: bool) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO source_names (source_id, name, folded, is_alias) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO source_names (source_id, name, folded, is_alias) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (source_id, folded) DO UPDATE SET name = min(name, excluded.name),
+             is_alias = min(is_alias, excluded.is_alias)",
     )?
     .execute(params![source.to_string(), name, fold(name), is_alias])?;
     Ok(())
@@ -274,10 +286,11 @@ fn wins(conn: &Connection, entity: &str, field: &str, op: &Op) -> Result<bool> {
         return Ok(false);
     }
     conn.prepare_cached(
-        "INSERT INTO field_stamps (entity_id, field, hlc, replica) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (entity_id, field) DO UPDATE SET hlc = excluded.hlc, replica = excluded.replica",
+        "INSERT INTO field_stamps (entity_id, field, hlc, replica, op_id) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (entity_id, field) DO UPDATE
+         SET hlc = excluded.hlc, replica = excluded.replica, op_id = excluded.op_id",
     )?
-    .execute(params![entity, field, mine.0, mine.1])?;
+    .execute(params![entity, field, mine.0, mine.1, op.id.to_string()])?;
     Ok(true)
 }
 

@@ -29,6 +29,7 @@ pub const APPLICATION_ID: i32 = 0x636c_6464;
 const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0001_init.sql"),
     include_str!("../../schema/0002_search.sql"),
+    include_str!("../../schema/0003_sync.sql"),
 ];
 
 /// The schema version this binary writes.

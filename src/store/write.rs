@@ -86,7 +86,7 @@ impl Store {
                     )));
                 }
             }
-            let id = Uuid::new_v4();
+            let id = crate::ops::source_id(&name);
             let created_at = w.now();
             w.emit(OpKind::CreateSource {
                 source: id,
@@ -140,7 +140,9 @@ impl Store {
                 Some(o) => Some(source_or_create(w, &o, SourceKind::Outlet)?),
                 None => None,
             };
-            let id = Uuid::new_v4();
+            let id = url
+                .as_deref()
+                .map_or_else(Uuid::new_v4, crate::ops::article_id);
             let text_sha256 = body.as_deref().map(sha256_hex);
             let created_at = w.now();
             w.emit(OpKind::CreateArticle {
@@ -198,7 +200,7 @@ impl Store {
         quote: Option<&str>,
     ) -> Result<Uuid> {
         self.write(|w| {
-            let claim = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let claim = live_claim(w, claim)?;
             appear(w, claim, Some(article), via, quote)
         })
     }
@@ -236,7 +238,7 @@ impl Store {
             ));
         }
         self.write(|w| {
-            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let id = live_claim(w, claim)?;
             let cur = current_claim(w, id)?;
             let mut changes = Vec::new();
             if let Some(t) = new_text.filter(|t| *t != cur.text) {
@@ -260,10 +262,12 @@ impl Store {
             }
             let mut n = 0;
             for (set, prev) in changes {
+                let prev_op = stamp_op(w.conn(), id, set.name())?;
                 w.emit(OpKind::SetClaim {
                     claim: id,
                     set,
                     prev,
+                    prev_op,
                 })?;
                 n += 1;
             }
@@ -305,10 +309,12 @@ impl Store {
                     if deleted { "already" } else { "not" }
                 )));
             }
+            let prev_op = stamp_op(w.conn(), id, "deleted")?;
             w.emit(OpKind::SetClaim {
                 claim: id,
                 set: ClaimField::Deleted(deleted),
                 prev: ClaimField::Deleted(cur.deleted),
+                prev_op,
             })?;
             Ok(id)
         })
@@ -330,7 +336,7 @@ impl Store {
             .map(|u| text::required("evidence URL", u, MAX_NAME_CHARS))
             .collect::<Result<Vec<_>>>()?;
         self.write(|w| {
-            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let id = live_claim(w, claim)?;
             let v = verdict(w, id, status, note)?;
             for url in urls {
                 let created_at = w.now();
@@ -361,7 +367,7 @@ impl Store {
             .unwrap_or(Stance::Context);
         let note = text::optional("note", note, MAX_NOTE_CHARS)?;
         self.write(|w| {
-            let id = ids::resolve(w.conn(), Table::Claims, claim)?;
+            let id = live_claim(w, claim)?;
             let evidence = Uuid::new_v4();
             let created_at = w.now();
             w.emit(OpKind::AddEvidence {
@@ -439,6 +445,7 @@ fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
             claim,
             set: ClaimField::Deleted(true),
             prev: ClaimField::Deleted(false),
+            prev_op: None,
         })?;
     }
     Ok(claim)
@@ -450,7 +457,7 @@ fn article_or_create(w: &mut Writer<'_>, input: &str) -> Result<String> {
         Ok(id) => Ok(id.to_string()),
         Err(Error::NotFound(_)) if input.contains("://") => {
             let url = text::required("article URL", input, MAX_NAME_CHARS)?;
-            let id = Uuid::new_v4();
+            let id = crate::ops::article_id(&url);
             let created_at = w.now();
             w.emit(OpKind::CreateArticle {
                 article: id,
@@ -478,7 +485,7 @@ fn source_or_create(w: &mut Writer<'_>, name: &str, kind: SourceKind) -> Result<
         return Ok(id);
     }
     let name = text::required("source name", name, MAX_NAME_CHARS)?;
-    let id = Uuid::new_v4();
+    let id = crate::ops::source_id(&name);
     let created_at = w.now();
     w.emit(OpKind::CreateSource {
         source: id,
@@ -552,6 +559,27 @@ fn verdict(w: &mut Writer<'_>, claim: Uuid, status: Status, note: Option<String>
         supersedes,
         created_at,
     })?;
+    Ok(id)
+}
+
+/// The operation that last set `field` of `entity`, if any did.
+fn stamp_op(conn: &rusqlite::Connection, entity: Uuid, field: &str) -> Result<Option<Uuid>> {
+    use rusqlite::OptionalExtension;
+    let op: Option<String> = conn
+        .prepare_cached("SELECT op_id FROM field_stamps WHERE entity_id = ?1 AND field = ?2")?
+        .query_row(rusqlite::params![entity.to_string(), field], |r| r.get(0))
+        .optional()?;
+    Ok(op.and_then(|o| Uuid::parse_str(&o).ok()))
+}
+
+/// Resolve a claim that is not deleted: changes to a deleted claim are refused.
+fn live_claim(w: &Writer<'_>, input: &str) -> Result<Uuid> {
+    let id = ids::resolve(w.conn(), Table::Claims, input)?;
+    if current_claim(w, id)?.deleted {
+        return Err(Error::Invalid(format!(
+            "claim {input} is deleted; `claimdb claim restore {input}` brings it back first"
+        )));
+    }
     Ok(id)
 }
 
