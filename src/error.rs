@@ -11,6 +11,8 @@ pub enum ErrorKind {
     NotFound,
     /// The database file is not a claimdb database, or was written by a newer claimdb.
     Incompatible,
+    /// The remote refused a request or answered something unusable.
+    Remote,
     /// Anything else: I/O, SQLite.
     Other,
 }
@@ -27,6 +29,8 @@ pub enum Error {
     Incompatible(String),
     #[error("{path}: {message}")]
     Import { path: String, message: String },
+    #[error("{0}")]
+    Remote(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
@@ -39,6 +43,7 @@ impl Error {
             Error::Invalid(_) | Error::Import { .. } => ErrorKind::Invalid,
             Error::NotFound(_) | Error::Ambiguous(_) => ErrorKind::NotFound,
             Error::Incompatible(_) => ErrorKind::Incompatible,
+            Error::Remote(_) => ErrorKind::Remote,
             Error::Sqlite(_) | Error::Io(_) => ErrorKind::Other,
         }
     }

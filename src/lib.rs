@@ -18,3 +18,5 @@ pub mod views;
 
 pub use error::{Error, ErrorKind, Result};
 pub use store::Store;
+pub mod server;
+pub mod sync;

@@ -138,6 +138,8 @@ pub struct ClaimView {
     pub evidence: Vec<EvidenceView>,
     /// Field and tag changes after creation, oldest first.
     pub edits: Vec<EditView>,
+    /// Fields set concurrently by members who had not seen each other's value.
+    pub conflicts: Vec<crate::store::FieldConflict>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -81,10 +81,88 @@ pub enum Command {
     },
     /// Check that the database is sound and that its log explains every row
     Check,
+    /// Remotes this database syncs with
+    #[command(subcommand)]
+    Remote(RemoteCmd),
+    /// Send this database's new changes to a remote [default remote: origin]
+    Push { remote: Option<String> },
+    /// Fetch and apply everyone else's changes from a remote [default: origin]
+    Pull { remote: Option<String> },
+    /// Push, then pull [default remote: origin]
+    Sync { remote: Option<String> },
+    /// Disputed claims and fields edited concurrently
+    Conflicts,
+    /// Run the team sync server
+    Serve {
+        /// Directory of the server's own database
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Address to listen on (port 0 picks a free port)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+        listen: String,
+    },
+    /// Administer a server's data directory: workspaces and members
+    #[command(subcommand)]
+    Server(ServerCmd),
     /// A walkthrough on a temporary database
     Demo,
     /// Print a shell completion script
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteCmd {
+    /// Add a remote: http(s)://HOST[:PORT]/WORKSPACE
+    Add {
+        name: String,
+        url: String,
+        /// Access token (kept in credentials.toml beside the config file, mode 0600; or set
+        /// CLAIMDB_TOKEN when syncing instead)
+        #[arg(long)]
+        token: Option<String>,
+        /// Also trust this CA certificate (PEM), for a team's self-signed server
+        #[arg(long, value_name = "PATH")]
+        ca_cert: Option<PathBuf>,
+    },
+    /// List remotes
+    List,
+    /// Forget a remote
+    Remove { name: String },
+    /// Unpushed changes, pull cursor and last sync of a remote (or all)
+    Status { name: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCmd {
+    /// Create a workspace (one desk's shared claims)
+    WorkspaceCreate {
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Add a member and print their token (shown once, stored only as a hash)
+    MemberAdd {
+        workspace: String,
+        name: String,
+        /// reader, writer or admin
+        #[arg(long, default_value = "writer")]
+        role: String,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// List a workspace's members
+    Members {
+        workspace: String,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Revoke a member's token
+    Revoke {
+        workspace: String,
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

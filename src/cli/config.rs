@@ -49,3 +49,73 @@ pub fn user(flag: Option<&str>, config: &Config) -> String {
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "unknown".into())
 }
+
+/// Tokens by remote URL, in `credentials.toml` beside the config file (mode 0600).
+#[derive(Debug, Default, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    #[serde(default)]
+    pub tokens: std::collections::BTreeMap<String, String>,
+}
+
+pub fn credentials_path() -> Result<PathBuf> {
+    let config = config_path()?;
+    Ok(config
+        .parent()
+        .map(|d| d.join("credentials.toml"))
+        .unwrap_or_else(|| PathBuf::from("credentials.toml")))
+}
+
+pub fn load_credentials() -> Result<Credentials> {
+    let path = credentials_path()?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Credentials::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Store `token` for `url`, writing the file readable by its owner only.
+pub fn save_token(url: &str, token: &str) -> Result<PathBuf> {
+    let path = credentials_path()?;
+    let mut creds = load_credentials()?;
+    creds.tokens.insert(url.to_string(), token.to_string());
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let text = toml::to_string(&creds).context("cannot encode credentials")?;
+    let tmp = path.with_extension("toml.tmp");
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// The token for `url`: `CLAIMDB_TOKEN`, else the stored one.
+pub fn token_for(url: &str) -> Result<Option<String>> {
+    if let Ok(t) = std::env::var("CLAIMDB_TOKEN") {
+        if !t.trim().is_empty() {
+            return Ok(Some(t.trim().to_string()));
+        }
+    }
+    Ok(load_credentials()?.tokens.get(url).cloned())
+}

@@ -4,6 +4,8 @@ pub mod args;
 mod config;
 mod demo;
 mod render;
+mod serve;
+mod sync;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,7 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     pub const NOT_FOUND: u8 = 3;
     pub const INCOMPATIBLE: u8 = 4;
+    pub const REMOTE: u8 = 5;
 }
 
 pub fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         Some(ErrorKind::Invalid) => exit::USAGE,
         Some(ErrorKind::NotFound) => exit::NOT_FOUND,
         Some(ErrorKind::Incompatible) => exit::INCOMPATIBLE,
+        Some(ErrorKind::Remote) => exit::REMOTE,
         Some(ErrorKind::Other) | None => exit::ERROR,
     }
 }
@@ -103,7 +107,11 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             return Ok(());
         }
+        Command::Serve { data, listen } => return serve::serve(data, listen),
         _ => {}
+    }
+    if let Command::Server(cmd) = cli.command {
+        return serve::admin(style, cmd);
     }
     let db = match &cli.db {
         Some(p) => p.clone(),
@@ -324,7 +332,21 @@ pub fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("the database check found problems; restore from a backup or export");
             }
         }
-        Command::Demo | Command::Completions { .. } => unreachable!("handled above"),
+        Command::Remote(cmd) => sync::remote(&mut store, style, cmd)?,
+        Command::Push { remote } => {
+            sync::transfer(&mut store, style, remote, sync::Direction::Push)?
+        }
+        Command::Pull { remote } => {
+            sync::transfer(&mut store, style, remote, sync::Direction::Pull)?
+        }
+        Command::Sync { remote } => {
+            sync::transfer(&mut store, style, remote, sync::Direction::Both)?
+        }
+        Command::Conflicts => sync::conflicts(&store, style)?,
+        Command::Demo
+        | Command::Completions { .. }
+        | Command::Serve { .. }
+        | Command::Server(_) => unreachable!("handled above"),
     }
     Ok(())
 }

@@ -2,9 +2,11 @@
 //! every change becomes an operation. It knows nothing of terminals or HTTP.
 
 mod apply;
+mod conflicts;
 pub mod ids;
 mod query;
 mod rebuild;
+mod sync;
 mod write;
 
 use std::io::Read;
@@ -19,8 +21,10 @@ use crate::error::{Error, Result};
 use crate::ops::{Hlc, Op, OpKind};
 
 pub use apply::apply;
+pub use conflicts::{Conflicts, FieldConflict, FieldValue};
 pub use query::ClaimFilter;
 pub use rebuild::TableDiff;
+pub use sync::{RemoteInfo, check_remote_url};
 pub use write::{ClaimEdit, NewArticle, NewClaim, NewSource, sha256_hex};
 
 /// `PRAGMA application_id` of a claimdb database ('cldd').

@@ -444,6 +444,7 @@ impl Store {
             verdicts: self.verdicts(&id)?,
             evidence,
             edits,
+            conflicts: self.field_conflicts(&id)?,
             id: uuid(id),
         })
     }

@@ -169,6 +169,43 @@ pub struct Claim {
     pub verdicts: Vec<Verdict>,
     pub evidence: Vec<Evidence>,
     pub edits: Vec<Edit>,
+    pub conflicts: Vec<FieldConflict>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldValue {
+    pub op_id: String,
+    pub value: serde_json::Value,
+    pub author: String,
+    pub at: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldConflict {
+    pub claim: String,
+    pub short_id: String,
+    pub field: String,
+    pub winner: FieldValue,
+    pub losers: Vec<FieldValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conflicts {
+    pub disputed: Vec<ClaimRow>,
+    pub fields: Vec<FieldConflict>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSummary {
+    pub remote: String,
+    pub pushed: u64,
+    pub pulled: u64,
+    pub conflicts: u64,
+    pub head: u64,
 }
 
 #[derive(Debug, Deserialize)]

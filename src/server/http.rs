@@ -1,0 +1,235 @@
+//! The HTTP face of the protocol (axum). Handlers authenticate, check the workspace and role,
+//! and hand the work to the backend on the blocking pool; errors become JSON with a stable
+//! code. Status codes:
+//! - 200 ok; 400 malformed body or query (`bad_request`, `batch_too_large`);
+//! - 401 no, unknown or revoked token (`unauthorized`); 403 wrong workspace or no write role
+//!   (`forbidden`); 404 unknown endpoint or protocol version (`not_found`);
+//! - 408 request took too long (`timeout`); 413 body over the limit (`too_large`);
+//! - 500 internal error, details logged on the server only (`internal`).
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::backend::{Backend, Member, ServerError};
+use crate::sync::protocol::{
+    ErrorBody, ErrorDetail, MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PROTOCOL_VERSION, PushRequest,
+    WhoAmI,
+};
+
+type Shared = Arc<dyn Backend>;
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ServerError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ServerError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ServerError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            ServerError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ServerError::Internal(detail) => {
+                eprintln!("claimdb serve: internal error: {detail}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        let message = match &self {
+            ServerError::Internal(_) => "internal error; the server log has the details".into(),
+            other => other.to_string(),
+        };
+        error_response(status, code, message)
+    }
+}
+
+fn error_response(status: StatusCode, code: &str, message: String) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_string(),
+            message,
+        },
+    };
+    (status, Json(body)).into_response()
+}
+
+/// The router for `backend`; the caller binds the listener.
+pub fn router(backend: Shared) -> Router {
+    Router::new()
+        .route("/v1/whoami", get(whoami))
+        .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
+        .fallback(not_found)
+        .with_state(backend)
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(64))
+}
+
+async fn not_found() -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!(
+            "no such endpoint; this server speaks protocol version {PROTOCOL_VERSION} under /v1/"
+        ),
+    )
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
+) -> Result<T, ServerError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
+}
+
+async fn authenticate(backend: &Shared, headers: &HeaderMap) -> Result<Member, ServerError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ServerError::Unauthorized("no token; send `Authorization: Bearer <token>`".into())
+        })?
+        .to_string();
+    let b = backend.clone();
+    blocking(move || b.authenticate(&token)).await
+}
+
+fn in_workspace(member: &Member, workspace: &str) -> Result<(), ServerError> {
+    if member.workspace == workspace {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden(format!(
+            "this token is not a member of workspace '{workspace}'"
+        )))
+    }
+}
+
+/// `GET /v1/whoami`: 200, 401.
+async fn whoami(State(b): State<Shared>, headers: HeaderMap) -> Result<Json<WhoAmI>, ServerError> {
+    let m = authenticate(&b, &headers).await?;
+    Ok(Json(WhoAmI {
+        workspace: m.workspace,
+        member: m.name,
+        role: m.role,
+        protocol: PROTOCOL_VERSION,
+    }))
+}
+
+/// `GET /v1/workspaces/{workspace}/ops?after=N&limit=M`: 200, 400, 401, 403.
+async fn pull(
+    State(b): State<Shared>,
+    Path(workspace): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let m = authenticate(&b, &headers).await?;
+    in_workspace(&m, &workspace)?;
+    let (mut after, mut limit) = (0u64, 1_000usize);
+    for pair in query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let bad = || ServerError::BadRequest {
+            code: "bad_request",
+            message: format!("query parameter '{k}' must be a non-negative integer"),
+        };
+        match k {
+            "after" => after = v.parse().map_err(|_| bad())?,
+            "limit" => limit = v.parse().map_err(|_| bad())?,
+            _ => {
+                return Err(ServerError::BadRequest {
+                    code: "bad_request",
+                    message: format!("unknown query parameter '{k}'; use after and limit"),
+                });
+            }
+        }
+    }
+    let limit = limit.clamp(1, MAX_PAGE);
+    let page = blocking(move || b.pull(&m, after, limit)).await?;
+    Ok(Json(page).into_response())
+}
+
+/// `POST /v1/workspaces/{workspace}/ops`: 200 (per-op results), 400, 401, 403, 413.
+async fn push(
+    State(b): State<Shared>,
+    Path(workspace): Path<String>,
+    request: Request,
+) -> Result<Response, ServerError> {
+    let (parts, body) = request.into_parts();
+    let m = authenticate(&b, &parts.headers).await?;
+    in_workspace(&m, &workspace)?;
+    if !m.role.can_write() {
+        return Err(ServerError::Forbidden(format!(
+            "'{}' has the {} role in '{workspace}' and cannot push; ask an admin for the writer role",
+            m.name,
+            m.role.as_str()
+        )));
+    }
+    let bytes = read_body(body, &parts.headers).await?;
+    let req: PushRequest<serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|e| ServerError::BadRequest {
+            code: "bad_request",
+            message: format!("the body is not a push request: {e}"),
+        })?;
+    if req.ops.len() > MAX_BATCH {
+        return Err(ServerError::BadRequest {
+            code: "batch_too_large",
+            message: format!(
+                "{} operations in one push; send at most {MAX_BATCH}",
+                req.ops.len()
+            ),
+        });
+    }
+    let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let resp = blocking(move || b.push(&m, req.ops, now)).await?;
+    Ok(Json(resp).into_response())
+}
+
+/// The request body, gunzipped if it says so, refused past [`MAX_BODY_BYTES`].
+async fn read_body(body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ServerError> {
+    let too_large = || {
+        ServerError::TooLarge(format!(
+            "the body is over {MAX_BODY_BYTES} bytes; push fewer operations at a time"
+        ))
+    };
+    let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    match headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    {
+        None | Some("identity") => Ok(raw.to_vec()),
+        Some("gzip") => {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..])
+                .take(MAX_BODY_BYTES as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| ServerError::BadRequest {
+                    code: "bad_request",
+                    message: format!("the gzip body is corrupt: {e}"),
+                })?;
+            if out.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            Ok(out)
+        }
+        Some(other) => Err(ServerError::BadRequest {
+            code: "bad_request",
+            message: format!("unsupported Content-Encoding '{other}'; use gzip or none"),
+        }),
+    }
+}

@@ -1,0 +1,161 @@
+//! What sync could not settle by itself: disputed claims (current verdicts disagree) and
+//! concurrent edits of the same field (one won by (HLC, replica); the others are kept here),
+//! and changes made to a claim by someone who had not seen it deleted.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::params;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Store;
+use super::ids::{self, Table};
+use super::query::ClaimFilter;
+use crate::error::Result;
+use crate::ops::{ClaimField, Hlc, OpKind};
+use crate::views::ClaimRow;
+
+/// One recorded value of a field.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldValue {
+    pub op_id: Uuid,
+    pub value: serde_json::Value,
+    pub author: String,
+    pub at: String,
+}
+
+/// A field two members set without seeing each other's value.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldConflict {
+    pub claim: Uuid,
+    pub short_id: String,
+    pub field: String,
+    /// The value the claim has.
+    pub winner: FieldValue,
+    /// Values set concurrently that lost.
+    pub losers: Vec<FieldValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflicts {
+    pub disputed: Vec<ClaimRow>,
+    pub fields: Vec<FieldConflict>,
+}
+
+struct Edit {
+    id: Uuid,
+    hlc: Hlc,
+    author: String,
+    field: ClaimField,
+    prev_op: Option<Uuid>,
+}
+
+impl Store {
+    pub fn conflicts(&self) -> Result<Conflicts> {
+        let disputed = self.claim_list(&ClaimFilter {
+            statuses: vec!["disputed".into()],
+            deleted: true,
+            ..Default::default()
+        })?;
+        let claims: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT claim FROM ops WHERE claim IS NOT NULL AND entity = claim
+                 AND body LIKE '{\"op\":\"set_claim\"%' ORDER BY claim",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut fields = Vec::new();
+        for c in claims {
+            fields.extend(self.field_conflicts(&c)?);
+        }
+        Ok(Conflicts { disputed, fields })
+    }
+
+    pub fn conflict_count(&self) -> Result<u64> {
+        let c = self.conflicts()?;
+        Ok((c.disputed.len() + c.fields.len()) as u64)
+    }
+
+    /// Concurrent edits of each field of one claim: edits the winning edit did not build on.
+    pub fn field_conflicts(&self, claim: &str) -> Result<Vec<FieldConflict>> {
+        let rows: Vec<(String, i64, String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, hlc, author, body FROM ops WHERE entity = ?1 AND claim = ?1
+                 AND body LIKE '{\"op\":\"set_claim\"%' ORDER BY hlc, replica",
+            )?
+            .query_map([claim], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut by_field: HashMap<&'static str, Vec<Edit>> = HashMap::new();
+        for (id, hlc, author, body) in rows {
+            if let Ok(OpKind::SetClaim { set, prev_op, .. }) = serde_json::from_str(&body) {
+                by_field.entry(set.name()).or_default().push(Edit {
+                    id: id.parse().expect("stored ids are UUIDs"),
+                    hlc: Hlc(hlc as u64),
+                    author,
+                    field: set,
+                    prev_op,
+                });
+            }
+        }
+        let mut out = Vec::new();
+        let mut names: Vec<&'static str> = by_field.keys().copied().collect();
+        names.sort();
+        for name in names {
+            let edits = &by_field[name];
+            if edits.len() < 2 {
+                continue;
+            }
+            let winner_id: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT op_id FROM field_stamps WHERE entity_id = ?1 AND field = ?2",
+                    params![claim, name],
+                    |r| r.get(0),
+                )
+                .ok();
+            let Some(winner) = winner_id
+                .and_then(|w| w.parse::<Uuid>().ok())
+                .and_then(|w| edits.iter().find(|e| e.id == w))
+            else {
+                continue;
+            };
+            let by_id: HashMap<Uuid, &Edit> = edits.iter().map(|e| (e.id, e)).collect();
+            let mut seen = HashSet::new();
+            let mut cur = winner.prev_op;
+            while let Some(p) = cur {
+                if !seen.insert(p) {
+                    break;
+                }
+                cur = by_id.get(&p).and_then(|e| e.prev_op);
+            }
+            let losers: Vec<FieldValue> = edits
+                .iter()
+                .filter(|e| e.id != winner.id && !seen.contains(&e.id))
+                .map(value)
+                .collect();
+            if !losers.is_empty() {
+                out.push(FieldConflict {
+                    claim: claim.parse().expect("stored ids are UUIDs"),
+                    short_id: ids::short(&self.conn, Table::Claims, claim)?,
+                    field: name.to_string(),
+                    winner: value(winner),
+                    losers,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn value(e: &Edit) -> FieldValue {
+    FieldValue {
+        op_id: e.id,
+        value: serde_json::to_value(&e.field).expect("fields serialize")["value"].clone(),
+        author: e.author.clone(),
+        at: e.hlc.to_string(),
+    }
+}

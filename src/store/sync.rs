@@ -1,0 +1,266 @@
+//! The store's side of sync: remotes and their cursors, this replica's unpushed operations,
+//! and applying a pulled page of operations with its cursor in one transaction.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::{Store, append_op, apply, get_meta, set_meta};
+use crate::error::{Error, Result};
+use crate::ops::{Hlc, Op, OpKind};
+use crate::sync::protocol::SequencedOp;
+
+/// A remote and where this database stands with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteInfo {
+    pub name: String,
+    pub url: String,
+    pub ca_cert: Option<String>,
+    /// This replica's operations not yet acknowledged by the remote.
+    pub unpushed: u64,
+    /// The remote's sequence number up to which its operations are applied here.
+    pub cursor: u64,
+    pub last_sync: Option<String>,
+}
+
+/// url, ca_cert, pushed_seq, cursor, last_sync.
+type RemoteRow = (String, Option<String>, i64, i64, Option<String>);
+
+fn check_remote_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(Error::Invalid(format!(
+            "remote name '{name}' is not valid; use letters, digits, '-', '_' or '.'"
+        )));
+    }
+    Ok(())
+}
+
+/// Check a remote URL: `http(s)://host[:port]/WORKSPACE`.
+pub fn check_remote_url(url: &str) -> Result<(String, String)> {
+    let bad = || {
+        Error::Invalid(format!(
+            "remote URL '{url}' is not valid; use http(s)://HOST[:PORT]/WORKSPACE"
+        ))
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let (host, path) = rest.split_once('/').ok_or_else(bad)?;
+    let workspace = path.trim_end_matches('/');
+    if host.is_empty()
+        || workspace.is_empty()
+        || !workspace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad());
+    }
+    let base = &url[..url.len() - path.len() - 1];
+    Ok((base.to_string(), workspace.to_string()))
+}
+
+impl Store {
+    pub fn remote_add(&mut self, name: &str, url: &str, ca_cert: Option<&str>) -> Result<()> {
+        check_remote_name(name)?;
+        check_remote_url(url)?;
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO remotes (name, url, ca_cert) VALUES (?1, ?2, ?3)",
+            params![name, url.trim_end_matches('/'), ca_cert],
+        )?;
+        if n == 0 {
+            return Err(Error::Invalid(format!(
+                "a remote called '{name}' exists; `claimdb remote remove {name}` first"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn remote_remove(&mut self, name: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM remotes WHERE name = ?1", [name])?;
+        if n == 0 {
+            return Err(no_remote(name));
+        }
+        Ok(())
+    }
+
+    pub fn remotes(&self) -> Result<Vec<RemoteInfo>> {
+        let names: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM remotes ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        names.iter().map(|n| self.remote(n)).collect()
+    }
+
+    pub fn remote(&self, name: &str) -> Result<RemoteInfo> {
+        let row: Option<RemoteRow> = self
+            .conn
+            .query_row(
+                "SELECT url, ca_cert, pushed_seq, cursor, last_sync FROM remotes WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((url, ca_cert, pushed_seq, cursor, last_sync)) = row else {
+            return Err(no_remote(name));
+        };
+        let unpushed: i64 = self.conn.query_row(
+            "SELECT count(*) FROM ops WHERE replica = ?1 AND seq > ?2",
+            params![self.replica.to_string(), pushed_seq],
+            |r| r.get(0),
+        )?;
+        Ok(RemoteInfo {
+            name: name.to_string(),
+            url,
+            ca_cert,
+            unpushed: unpushed as u64,
+            cursor: cursor as u64,
+            last_sync,
+        })
+    }
+
+    /// Up to `limit` of this replica's operations the remote has not acknowledged, oldest
+    /// first, with their local sequence numbers.
+    pub fn unpushed_ops(&self, remote: &str, limit: usize) -> Result<Vec<(i64, Op)>> {
+        let pushed: i64 = self
+            .conn
+            .query_row(
+                "SELECT pushed_seq FROM remotes WHERE name = ?1",
+                [remote],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| no_remote(remote))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, hlc, author, body FROM ops WHERE replica = ?1 AND seq > ?2
+             ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![self.replica.to_string(), pushed, limit as i64],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, hlc, author, body) = row?;
+            let kind: OpKind = serde_json::from_str(&body).map_err(|e| {
+                Error::Incompatible(format!("local operation {id} is unreadable: {e}"))
+            })?;
+            out.push((
+                seq,
+                Op {
+                    id: id.parse().expect("stored ids are UUIDs"),
+                    hlc: Hlc(hlc as u64),
+                    replica: self.replica,
+                    author,
+                    kind,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Record that the remote acknowledged this replica's operations up to local `seq`.
+    pub fn mark_pushed(&mut self, remote: &str, seq: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE remotes SET pushed_seq = max(pushed_seq, ?2), last_sync = ?3 WHERE name = ?1",
+            params![remote, seq, chrono::Utc::now().to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Apply a pulled page and move the remote's cursor to `cursor`, in one transaction:
+    /// a crash leaves either both or neither. Operations already here are skipped. Returns
+    /// how many were new.
+    pub fn apply_pulled(&mut self, remote: &str, page: &[SequencedOp], cursor: u64) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx
+            .query_row(
+                "SELECT cursor FROM remotes WHERE name = ?1",
+                [remote],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| no_remote(remote))?;
+        if cursor as i64 <= current {
+            return Ok(0);
+        }
+        let mut new = 0;
+        let mut max_hlc = 0u64;
+        for s in page {
+            let known: Option<i64> = tx
+                .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
+                .query_row([s.op.id.to_string()], |r| r.get(0))
+                .optional()?;
+            if known.is_some() {
+                continue;
+            }
+            apply(&tx, &s.op).map_err(|e| {
+                Error::Remote(format!(
+                    "operation {} (#{}) from the remote cannot be applied here: {e}",
+                    s.op.id, s.seq
+                ))
+            })?;
+            append_op(&tx, &s.op)?;
+            max_hlc = max_hlc.max(s.op.hlc.0);
+            new += 1;
+        }
+        // Later local operations must order after everything seen (the HLC receive rule).
+        let last: u64 = get_meta(&tx, "hlc")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        if max_hlc > last {
+            set_meta(&tx, "hlc", &max_hlc.to_string())?;
+        }
+        tx.execute(
+            "UPDATE remotes SET cursor = ?2, last_sync = ?3 WHERE name = ?1",
+            params![remote, cursor as i64, chrono::Utc::now().to_rfc3339()],
+        )?;
+        tx.commit()?;
+        Ok(new)
+    }
+}
+
+fn no_remote(name: &str) -> Error {
+    Error::NotFound(format!(
+        "no remote called '{name}'; add one with `claimdb remote add {name} URL`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_remote_url;
+
+    #[test]
+    fn remote_urls_name_a_workspace() {
+        assert_eq!(
+            check_remote_url("http://127.0.0.1:7878/desk").unwrap(),
+            ("http://127.0.0.1:7878".to_string(), "desk".to_string())
+        );
+        assert_eq!(
+            check_remote_url("https://sync.example/news-desk/")
+                .unwrap()
+                .1,
+            "news-desk"
+        );
+        assert!(check_remote_url("ftp://x/desk").is_err());
+        assert!(check_remote_url("http://host").is_err());
+        assert!(check_remote_url("http://host/a/b").is_err());
+    }
+}

@@ -1,0 +1,340 @@
+//! The sync client: push this replica's operations, pull everyone else's. The engine talks to
+//! a [`Transport`]; [`HttpTransport`] is the real one, and tests drive the same engine through
+//! transports that lose, repeat and reorder messages.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::protocol::{
+    ErrorBody, MAX_BATCH, OpStatus, PullResponse, PushRequest, PushResponse, WhoAmI,
+};
+use crate::error::{Error, Result};
+use crate::ops::Op;
+use crate::store::{Store, check_remote_url};
+
+/// How operations reach a server and come back.
+pub trait Transport {
+    fn push(&mut self, ops: &[Op]) -> Result<PushResponse>;
+    fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse>;
+}
+
+/// Reports progress: (phase, done, total).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncSummary {
+    pub remote: String,
+    pub pushed: u64,
+    pub pulled: u64,
+    /// Disputed claims and concurrent field edits after the sync.
+    pub conflicts: u64,
+    /// The remote's highest sequence number.
+    pub head: u64,
+}
+
+/// Push every unacknowledged operation of this replica, in order, in batches. An operation
+/// counts as pushed only once the server acknowledged it (accepted or already had it).
+pub fn push(
+    store: &mut Store,
+    remote: &str,
+    t: &mut dyn Transport,
+    batch: usize,
+    progress: Progress<'_>,
+) -> Result<(u64, u64)> {
+    let batch = batch.clamp(1, MAX_BATCH);
+    let total = store.remote(remote)?.unpushed;
+    let (mut pushed, mut head) = (0u64, 0u64);
+    loop {
+        let ops = store.unpushed_ops(remote, batch)?;
+        if ops.is_empty() {
+            break;
+        }
+        let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
+        let resp = t.push(&bodies)?;
+        if resp.results.len() != ops.len() {
+            return Err(Error::Remote(format!(
+                "the remote answered {} results for {} operations; it does not speak this protocol",
+                resp.results.len(),
+                ops.len()
+            )));
+        }
+        head = resp.head;
+        let mut acked = None;
+        for ((seq, op), r) in ops.iter().zip(&resp.results) {
+            if r.id.is_some_and(|id| id != op.id) {
+                return Err(Error::Remote(
+                    "the remote's results do not match the operations sent".into(),
+                ));
+            }
+            match r.status {
+                OpStatus::Accepted | OpStatus::Duplicate => {
+                    acked = Some(*seq);
+                    pushed += 1;
+                }
+                OpStatus::Rejected => {
+                    if let Some(s) = acked {
+                        store.mark_pushed(remote, s)?;
+                    }
+                    return Err(Error::Remote(format!(
+                        "the remote refused operation {} ({}): {}",
+                        op.id,
+                        r.code.as_deref().unwrap_or("rejected"),
+                        r.message.as_deref().unwrap_or("no reason given")
+                    )));
+                }
+            }
+        }
+        if let Some(s) = acked {
+            store.mark_pushed(remote, s)?;
+        }
+        progress("push", pushed, total);
+    }
+    Ok((pushed, head))
+}
+
+/// Pull everything after the remote's cursor, a page at a time; each page is applied with
+/// its cursor in one transaction.
+pub fn pull(
+    store: &mut Store,
+    remote: &str,
+    t: &mut dyn Transport,
+    page: usize,
+    progress: Progress<'_>,
+) -> Result<(u64, u64)> {
+    let mut pulled = 0u64;
+    loop {
+        let cursor = store.remote(remote)?.cursor;
+        let resp = t.pull(cursor, page)?;
+        let Some(last) = resp.ops.last().map(|s| s.seq) else {
+            return Ok((pulled, resp.head));
+        };
+        let mut prev = cursor;
+        for s in &resp.ops {
+            if s.seq <= prev {
+                return Err(Error::Remote(format!(
+                    "the remote sent operations out of order (#{} after #{prev}); nothing was applied",
+                    s.seq
+                )));
+            }
+            prev = s.seq;
+        }
+        pulled += store.apply_pulled(remote, &resp.ops, last)?;
+        progress("pull", last, resp.head);
+        if last >= resp.head {
+            return Ok((pulled, resp.head));
+        }
+    }
+}
+
+/// Push, then pull.
+pub fn sync(
+    store: &mut Store,
+    remote: &str,
+    t: &mut dyn Transport,
+    progress: Progress<'_>,
+) -> Result<SyncSummary> {
+    let (pushed, _) = push(store, remote, t, 500, progress)?;
+    let (pulled, head) = pull(store, remote, t, 1_000, progress)?;
+    Ok(SyncSummary {
+        remote: remote.to_string(),
+        pushed,
+        pulled,
+        conflicts: store.conflict_count()?,
+        head,
+    })
+}
+
+/// The protocol over HTTP(S), with retries of transient failures.
+pub struct HttpTransport {
+    client: reqwest::blocking::Client,
+    base: String,
+    workspace: String,
+    token: Option<String>,
+    /// Attempts per request for transient failures (connection errors, 5xx, 408, 429).
+    pub attempts: u32,
+}
+
+/// Per-request timeout, overridable with `CLAIMDB_HTTP_TIMEOUT` (seconds).
+fn request_timeout() -> Duration {
+    std::env::var("CLAIMDB_HTTP_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(120))
+}
+
+impl HttpTransport {
+    pub fn new(url: &str, token: Option<String>, ca_cert: Option<&Path>) -> Result<HttpTransport> {
+        let (base, workspace) = check_remote_url(url)?;
+        let mut builder = reqwest::blocking::Client::builder()
+            .user_agent(concat!("claimdb/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(request_timeout());
+        if let Some(path) = ca_cert {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Invalid(format!(
+                    "cannot read CA certificate {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                Error::Invalid(format!("{} is not a PEM certificate: {e}", path.display()))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::Remote(format!("cannot set up HTTPS: {e}")))?;
+        Ok(HttpTransport {
+            client,
+            base,
+            workspace,
+            token,
+            attempts: 5,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("{}/v1/workspaces/{}/ops", self.base, self.workspace)
+    }
+
+    pub fn whoami(&mut self) -> Result<WhoAmI> {
+        let url = format!("{}/v1/whoami", self.base);
+        self.request(|c| c.get(&url))
+    }
+
+    fn request<T: DeserializeOwned>(
+        &self,
+        build: impl Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
+    ) -> Result<T> {
+        let mut delay = Duration::from_millis(100);
+        let mut attempt = 1;
+        loop {
+            let mut req = build(&self.client);
+            if let Some(t) = &self.token {
+                req = req.bearer_auth(t);
+            }
+            let outcome = req.send();
+            let retry_after = match outcome {
+                Err(e)
+                    if attempt < self.attempts
+                        && (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()) =>
+                {
+                    None
+                }
+                Err(e) => {
+                    return Err(Error::Remote(format!(
+                        "cannot reach {}: {}; check the URL and that the server is running",
+                        self.base,
+                        one_line(&e)
+                    )));
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let transient = status.is_server_error()
+                        || status.as_u16() == 429
+                        || status.as_u16() == 408;
+                    if transient && attempt < self.attempts {
+                        resp.headers()
+                            .get(reqwest::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .map(|s| Duration::from_secs(s.min(30)))
+                    } else {
+                        let bytes = resp.bytes().map_err(|e| {
+                            Error::Remote(format!(
+                                "the connection to {} broke: {}",
+                                self.base,
+                                one_line(&e)
+                            ))
+                        })?;
+                        return if status.is_success() {
+                            serde_json::from_slice(&bytes).map_err(|e| {
+                                Error::Remote(format!(
+                                    "{} answered with something that is not claimdb sync JSON ({e}); check the remote URL",
+                                    self.base
+                                ))
+                            })
+                        } else {
+                            Err(self.refusal(status, &bytes))
+                        };
+                    }
+                }
+            };
+            std::thread::sleep(retry_after.unwrap_or(delay));
+            delay = (delay * 2).min(Duration::from_secs(5));
+            attempt += 1;
+        }
+    }
+
+    /// A 4xx (or final 5xx) as an error that says what to fix.
+    fn refusal(&self, status: reqwest::StatusCode, body: &[u8]) -> Error {
+        let detail = serde_json::from_slice::<ErrorBody>(body)
+            .map(|b| b.error.message)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        let hint = match status.as_u16() {
+            401 => "; check the token (`claimdb remote add NAME URL --token T` or CLAIMDB_TOKEN)",
+            403 => "; ask the workspace admin for access",
+            404 => "; check the workspace in the remote URL",
+            413 => "; the server refused the size of the request",
+            s if s >= 500 => "; the server failed, try again later",
+            _ => "",
+        };
+        Error::Remote(format!(
+            "{} refused the request ({status}): {detail}{hint}",
+            self.base
+        ))
+    }
+}
+
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s.replace('\n', " ")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(data).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+impl Transport for HttpTransport {
+    fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
+        let body = serde_json::to_vec(&PushRequest { ops: ops.to_vec() }).expect("ops serialize");
+        let (body, gz) = if body.len() > 8 * 1024 {
+            (gzip(&body), true)
+        } else {
+            (body, false)
+        };
+        let url = self.url();
+        self.request(|c| {
+            let r = c
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            if gz {
+                r.header(reqwest::header::CONTENT_ENCODING, "gzip")
+            } else {
+                r
+            }
+        })
+    }
+
+    fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
+        let url = self.url();
+        self.request(|c| {
+            c.get(&url)
+                .query(&[("after", after), ("limit", limit as u64)])
+        })
+    }
+}
