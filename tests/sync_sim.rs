@@ -1,0 +1,524 @@
+//! A deterministic, seeded simulation of a desk: several replicas and the server's real logic
+//! in process, random commands, and a transport that loses requests and responses, repeats
+//! and delays them, with client crashes between push, pull and apply. After everyone syncs
+//! on a quiet network, the guarantees of team sync must hold.
+//!
+//! `CLAIMDB_SIM_CASES` sets the number of seeds (default 6), `CLAIMDB_SIM_STEPS` the commands
+//! per seed (default 80), `CLAIMDB_SIM_SEED` the first seed.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use claimdb::interchange::{self, ClaimReviewOptions, Format, Record};
+use claimdb::ops::Op;
+use claimdb::server::{Backend, Member, SqliteBackend};
+use claimdb::store::{ClaimEdit, NewClaim};
+use claimdb::sync::client::{self, Transport};
+use claimdb::sync::protocol::{OpStatus, PullResponse, PushResponse, Role};
+use claimdb::{Error, Result, Store};
+
+/// SplitMix64: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+#[derive(Default, Debug)]
+struct Counters {
+    push_requests: u64,
+    pull_requests: u64,
+}
+
+/// Push bodies held back, with the member who sent them.
+type Delayed = Rc<RefCell<Vec<(Member, Vec<serde_json::Value>)>>>;
+
+/// The server's real push and pull, behind a network that misbehaves while `faulty` is set.
+struct Net {
+    backend: Arc<SqliteBackend>,
+    member: Member,
+    rng: Rc<RefCell<Rng>>,
+    faulty: bool,
+    /// Pushes held back to arrive late, after later ones.
+    delayed: Delayed,
+    counters: Counters,
+}
+
+fn lost(what: &str) -> Error {
+    Error::Remote(format!("simulated: {what} lost"))
+}
+
+impl Net {
+    fn deliver_delayed(&mut self, now: u64) {
+        let late: Vec<_> = self.delayed.borrow_mut().drain(..).collect();
+        for (m, body) in late {
+            self.backend.push(&m, body, now).expect("late delivery");
+        }
+    }
+}
+
+impl Transport for Net {
+    fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
+        self.counters.push_requests += 1;
+        let now = chrono::Utc::now().timestamp_millis() as u64;
+        let body: Vec<serde_json::Value> = ops
+            .iter()
+            .map(|o| serde_json::to_value(o).unwrap())
+            .collect();
+        let mut rng = self.rng.borrow_mut();
+        if self.faulty {
+            if rng.chance(10) {
+                return Err(lost("push request"));
+            }
+            if rng.chance(8) {
+                self.delayed.borrow_mut().push((self.member.clone(), body));
+                return Err(lost("push request (delayed)"));
+            }
+        }
+        let mut resp = self
+            .backend
+            .push(&self.member, body.clone(), now)
+            .map_err(|e| Error::Remote(e.to_string()))?;
+        if self.faulty {
+            if rng.chance(10) {
+                resp = self
+                    .backend
+                    .push(&self.member, body, now)
+                    .map_err(|e| Error::Remote(e.to_string()))?;
+                assert!(
+                    resp.results.iter().all(|r| r.status == OpStatus::Duplicate),
+                    "a repeated push stores nothing"
+                );
+            }
+            if rng.chance(10) {
+                return Err(lost("push response"));
+            }
+        }
+        Ok(resp)
+    }
+
+    fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
+        self.counters.pull_requests += 1;
+        let mut rng = self.rng.borrow_mut();
+        if self.faulty && rng.chance(10) {
+            return Err(lost("pull request"));
+        }
+        // Small pages, so a pull takes several round trips that can fail in between.
+        let limit = if self.faulty {
+            limit.min(1 + rng.below(7))
+        } else {
+            limit
+        };
+        let resp = self
+            .backend
+            .pull(&self.member, after, limit)
+            .map_err(|e| Error::Remote(e.to_string()))?;
+        if self.faulty && rng.chance(10) {
+            return Err(lost("pull response"));
+        }
+        Ok(resp)
+    }
+}
+
+struct Replica {
+    path: PathBuf,
+    user: String,
+    store: Option<Store>,
+    net: Net,
+    /// Ops this replica made (by id), and the verdicts among them.
+    made_ops: BTreeSet<String>,
+}
+
+impl Replica {
+    fn store(&mut self) -> &mut Store {
+        if self.store.is_none() {
+            self.store =
+                Some(Store::open(&self.path, Some(&self.user)).expect("reopen after crash"));
+        }
+        self.store.as_mut().unwrap()
+    }
+
+    fn crash(&mut self) {
+        self.store = None;
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        let store = self
+            .store
+            .get_or_insert_with(|| Store::open(&self.path, Some(&self.user)).unwrap());
+        client::sync(store, "origin", &mut self.net, &mut |_, _, _| {}).map(|_| ())
+    }
+
+    fn claim_ids(&mut self) -> Vec<String> {
+        self.store()
+            .claim_list(&claimdb::store::ClaimFilter {
+                deleted: true,
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id.to_string())
+            .collect()
+    }
+}
+
+fn export(store: &Store) -> String {
+    let mut out = Vec::new();
+    interchange::export(
+        store,
+        Format::Jsonl,
+        &ClaimReviewOptions::default(),
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+const SPEAKERS: &[&str] = &[
+    "Анатолий Антонов",
+    "TASS",
+    "Recep Tayyip Erdoğan",
+    "White House",
+];
+const STATUSES: &[&str] = &["verified", "false", "mixed", "misleading", "in-progress"];
+
+fn run(seed: u64, steps: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Arc::new(SqliteBackend::open(&dir.path().join("server")).unwrap());
+    backend.create_workspace("desk").unwrap();
+    let rng = Rc::new(RefCell::new(Rng(seed)));
+    let delayed = Rc::new(RefCell::new(Vec::new()));
+    let mut replicas: Vec<Replica> = (0..4)
+        .map(|i| {
+            let user = format!("member{i}");
+            let token = backend.add_member("desk", &user, Role::Writer).unwrap();
+            let member = backend.authenticate(&token).unwrap();
+            let path = dir.path().join(format!("r{i}.db"));
+            let mut store = Store::open(&path, Some(&user)).unwrap();
+            store
+                .remote_add("origin", "http://sim.invalid/desk", None)
+                .unwrap();
+            Replica {
+                path,
+                user,
+                store: Some(store),
+                net: Net {
+                    backend: backend.clone(),
+                    member,
+                    rng: rng.clone(),
+                    faulty: true,
+                    delayed: delayed.clone(),
+                    counters: Counters::default(),
+                },
+                made_ops: BTreeSet::new(),
+            }
+        })
+        .collect();
+
+    let (mut failed_syncs, mut crashes) = (0, 0);
+    for step in 0..steps {
+        let (who, action, pick, extra) = {
+            let mut r = rng.borrow_mut();
+            (
+                r.below(replicas.len()),
+                r.below(100),
+                r.next(),
+                r.below(1000),
+            )
+        };
+        let rep = &mut replicas[who];
+        let claims = rep.claim_ids();
+        let target = (!claims.is_empty()).then(|| claims[pick as usize % claims.len()].clone());
+        let before = rep.store().op_count().unwrap();
+        let _ = match (action, target) {
+            (0..=19, _) | (_, None) => rep
+                .store()
+                .add_claim(NewClaim {
+                    text: format!(
+                        "Claim {step} by {who} «{}»",
+                        SPEAKERS[extra % SPEAKERS.len()]
+                    ),
+                    speaker: Some(SPEAKERS[extra % SPEAKERS.len()].into()),
+                    via: (extra % 3 == 0).then(|| SPEAKERS[(extra / 3) % SPEAKERS.len()].into()),
+                    tags: vec![format!("t{}", extra % 3)],
+                    ..Default::default()
+                })
+                .map(|_| ()),
+            (20..=34, Some(c)) => rep
+                .store()
+                .edit_claim(
+                    &c,
+                    ClaimEdit {
+                        text: (extra % 2 == 0).then(|| format!("Edited by {who} at {step}")),
+                        said_on: (extra % 2 == 1).then(|| format!("2021-03-{:02}", 1 + extra % 28)),
+                        add_tags: vec![format!("t{}", extra % 4)],
+                        remove_tags: vec![format!("t{}", (extra / 4) % 4)],
+                        ..Default::default()
+                    },
+                )
+                .map(|_| ()),
+            (35..=54, Some(c)) => rep
+                .store()
+                .mark(
+                    &c,
+                    STATUSES[extra % STATUSES.len()],
+                    Some(&format!("note {step}")),
+                    &[],
+                )
+                .map(|_| ()),
+            (55..=61, Some(c)) => rep
+                .store()
+                .add_evidence(
+                    &c,
+                    &format!("https://e.example/{step}"),
+                    Some("supports"),
+                    None,
+                )
+                .map(|_| ()),
+            (62..=65, Some(c)) => rep.store().delete_claim(&c).map(|_| ()),
+            (66..=67, Some(c)) => rep.store().restore_claim(&c).map(|_| ()),
+            (68..=91, _) => {
+                let r = rep.sync();
+                failed_syncs += r.is_err() as u32;
+                r
+            }
+            (92..=96, _) => {
+                rep.crash();
+                crashes += 1;
+                Ok(())
+            }
+            _ => {
+                let now = chrono::Utc::now().timestamp_millis() as u64;
+                rep.net.deliver_delayed(now);
+                Ok(())
+            }
+        };
+        // Remember every operation this replica recorded, to check none is lost.
+        let store = rep.store();
+        if store.op_count().unwrap() > before {
+            let me = store.replica();
+            for op in store.ops().unwrap() {
+                if op.replica == me {
+                    rep.made_ops.insert(op.id.to_string());
+                }
+            }
+        }
+    }
+
+    // Quiesce: late messages arrive, the network heals, everyone syncs twice.
+    let now = chrono::Utc::now().timestamp_millis() as u64;
+    replicas[0].net.deliver_delayed(now);
+    for rep in &mut replicas {
+        rep.net.faulty = false;
+    }
+    for _ in 0..2 {
+        for rep in &mut replicas {
+            rep.sync()
+                .unwrap_or_else(|e| panic!("seed {seed}: sync on a quiet network failed: {e}"));
+        }
+    }
+
+    let all_made: BTreeSet<String> = replicas
+        .iter()
+        .flat_map(|r| r.made_ops.iter().cloned())
+        .collect();
+    let exports: Vec<String> = replicas.iter_mut().map(|r| export(r.store())).collect();
+    for rep in &mut replicas {
+        let store = rep.store();
+        // 1. Nothing is lost: every operation anyone made is on every replica.
+        let ids: BTreeSet<String> = store
+            .ops()
+            .unwrap()
+            .iter()
+            .map(|o| o.id.to_string())
+            .collect();
+        let missing: Vec<_> = all_made.difference(&ids).collect();
+        assert!(
+            missing.is_empty(),
+            "seed {seed}: {} lost operations on {}",
+            missing.len(),
+            rep.user
+        );
+        // 4. Retries are harmless: no operation twice, locally or on the server.
+        assert_eq!(
+            ids.len(),
+            store.ops().unwrap().len(),
+            "seed {seed}: duplicate op ids"
+        );
+        // 5. Crashes are harmless: sound database, log explains every row.
+        let integrity: String = store
+            .conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        assert!(
+            store.verify_rebuild().unwrap().is_empty(),
+            "seed {seed}: rebuild differs"
+        );
+    }
+    let (server_ops, head) = backend.stats("desk").unwrap();
+    assert_eq!(
+        server_ops,
+        all_made.len() as u64,
+        "seed {seed}: server holds each op exactly once"
+    );
+    assert_eq!(head, server_ops, "seed {seed}: sequence numbers are dense");
+    // 2. Everyone converges, byte for byte.
+    for (i, e) in exports.iter().enumerate() {
+        assert_eq!(
+            e, &exports[0],
+            "seed {seed}: replica {i} diverged from replica 0"
+        );
+    }
+    // 3. Disagreement is shown: a claim is disputed exactly when its current verdicts differ.
+    let records: Vec<Record> = exports[0]
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut superseded = BTreeSet::new();
+    let mut verdicts: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for r in &records {
+        if let Record::Verdict {
+            id,
+            claim,
+            status,
+            supersedes,
+            ..
+        } = r
+        {
+            superseded.extend(supersedes.iter().map(|s| s.to_string()));
+            verdicts
+                .entry(claim.to_string())
+                .or_default()
+                .push((id.to_string(), status.to_string()));
+        }
+    }
+    let mut disputes = 0;
+    for r in &records {
+        if let Record::Claim { id, status, .. } = r {
+            let current: BTreeSet<&str> = verdicts
+                .get(&id.to_string())
+                .map(|v| {
+                    v.iter()
+                        .filter(|(vid, _)| !superseded.contains(vid))
+                        .map(|(_, s)| s.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let expected = match current.len() {
+                0 => "unverified".to_string(),
+                1 => current.iter().next().unwrap().to_string(),
+                _ => {
+                    disputes += 1;
+                    "disputed".to_string()
+                }
+            };
+            assert_eq!(
+                status.as_deref(),
+                Some(expected.as_str()),
+                "seed {seed}: claim {id}"
+            );
+        }
+    }
+    // Every verdict ever made is on every replica (they are all in the equal exports).
+    let made_verdicts: usize = verdicts.values().map(Vec::len).sum();
+    assert!(
+        made_verdicts > 0 || steps < 20,
+        "seed {seed}: the run made verdicts"
+    );
+    // Conflict listings agree too.
+    let listings: Vec<String> = replicas
+        .iter_mut()
+        .map(|r| serde_json::to_string(&r.store().conflicts().unwrap()).unwrap())
+        .collect();
+    assert!(
+        listings.iter().all(|l| l == &listings[0]),
+        "seed {seed}: conflict listings differ"
+    );
+    // 6. Cost follows the change: an idle sync is one pull; one change is one push and one pull.
+    let rep = &mut replicas[0];
+    rep.net.counters = Counters::default();
+    rep.sync().unwrap();
+    assert_eq!(
+        (
+            rep.net.counters.push_requests,
+            rep.net.counters.pull_requests
+        ),
+        (0, 1)
+    );
+    rep.store()
+        .add_claim(NewClaim {
+            text: "One more".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    rep.net.counters = Counters::default();
+    rep.sync().unwrap();
+    assert_eq!(
+        (
+            rep.net.counters.push_requests,
+            rep.net.counters.pull_requests
+        ),
+        (1, 1)
+    );
+    // 7. Nobody writes as someone else: an op by member1 pushed with member0's token.
+    replicas[1]
+        .store()
+        .add_claim(NewClaim {
+            text: "Mine".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let forged = replicas[1].store().ops().unwrap().pop().unwrap();
+    assert_eq!(forged.author, "member1");
+    let resp = backend
+        .push(
+            &replicas[0].net.member,
+            vec![serde_json::to_value(&forged).unwrap()],
+            now,
+        )
+        .unwrap();
+    assert_eq!(resp.results[0].status, OpStatus::Rejected);
+    assert_eq!(resp.results[0].code.as_deref(), Some("wrong_author"));
+    eprintln!(
+        "seed {seed}: {} ops, {} claims disputed, {failed_syncs} syncs failed, {crashes} crashes",
+        all_made.len(),
+        disputes
+    );
+    assert!(
+        failed_syncs > 0 || steps < 40,
+        "seed {seed}: the network never failed"
+    );
+}
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn replicas_converge_through_a_faulty_network() {
+    let cases = env_num("CLAIMDB_SIM_CASES", 6);
+    let steps = env_num("CLAIMDB_SIM_STEPS", 80) as usize;
+    let first = env_num("CLAIMDB_SIM_SEED", 1);
+    for seed in first..first + cases {
+        run(seed, steps);
+    }
+}
