@@ -42,13 +42,14 @@ fn init_reports_path_replica_and_user() {
 }
 
 #[test]
-fn user_comes_from_flag_then_config_then_env() {
+fn user_comes_from_env_then_config() {
     let env = Env::new();
     let config = env.path("config.toml");
     std::fs::write(&config, "user = \"Zeynep\"\npublisher = \"Desk\"\n").unwrap();
     let by_config: Claim = serde_json::from_slice(
         &env.cmd()
             .env("CLAIMDB_CONFIG", &config)
+            .env_remove("CLAIMDB_USER")
             .args(["--json", "claim", "add", "One"])
             .output()
             .unwrap()

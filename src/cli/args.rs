@@ -85,11 +85,23 @@ pub enum Command {
     #[command(subcommand)]
     Remote(RemoteCmd),
     /// Send this database's new changes to a remote [default remote: origin]
-    Push { remote: Option<String> },
+    Push {
+        remote: Option<String>,
+        #[command(flatten)]
+        sizes: TransferSizes,
+    },
     /// Fetch and apply everyone else's changes from a remote [default: origin]
-    Pull { remote: Option<String> },
+    Pull {
+        remote: Option<String>,
+        #[command(flatten)]
+        sizes: TransferSizes,
+    },
     /// Push, then pull [default remote: origin]
-    Sync { remote: Option<String> },
+    Sync {
+        remote: Option<String>,
+        #[command(flatten)]
+        sizes: TransferSizes,
+    },
     /// Disputed claims and fields edited concurrently
     Conflicts,
     /// Run the team sync server
@@ -110,6 +122,16 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
+#[derive(Debug, Args)]
+pub struct TransferSizes {
+    /// Operations per push request (at most 1000)
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub batch: u64,
+    /// Operations per pulled page (at most 5000)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    pub page: u64,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RemoteCmd {
     /// Add a remote: http(s)://HOST[:PORT]/WORKSPACE
@@ -128,6 +150,8 @@ pub enum RemoteCmd {
     List,
     /// Forget a remote
     Remove { name: String },
+    /// Point a remote at a new URL, keeping what was pushed and pulled
+    SetUrl { name: String, url: String },
     /// Unpushed changes, pull cursor and last sync of a remote (or all)
     Status { name: Option<String> },
 }

@@ -333,14 +333,14 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Remote(cmd) => sync::remote(&mut store, style, cmd)?,
-        Command::Push { remote } => {
-            sync::transfer(&mut store, style, remote, sync::Direction::Push)?
+        Command::Push { remote, sizes } => {
+            sync::transfer(&mut store, style, remote, sizes, sync::Direction::Push)?
         }
-        Command::Pull { remote } => {
-            sync::transfer(&mut store, style, remote, sync::Direction::Pull)?
+        Command::Pull { remote, sizes } => {
+            sync::transfer(&mut store, style, remote, sizes, sync::Direction::Pull)?
         }
-        Command::Sync { remote } => {
-            sync::transfer(&mut store, style, remote, sync::Direction::Both)?
+        Command::Sync { remote, sizes } => {
+            sync::transfer(&mut store, style, remote, sizes, sync::Direction::Both)?
         }
         Command::Conflicts => sync::conflicts(&store, style)?,
         Command::Demo

@@ -4,7 +4,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::args::RemoteCmd;
+use super::args::{RemoteCmd, TransferSizes};
 use super::config;
 use super::render::Style;
 use claimdb::Store;
@@ -86,6 +86,15 @@ pub fn remote(store: &mut Store, style: Style, cmd: RemoteCmd) -> Result<()> {
                     .join("\n")
             });
         }
+        RemoteCmd::SetUrl { name, url } => {
+            let old = store.remote(&name)?.url;
+            store.remote_set_url(&name, &url)?;
+            if let Some(token) = config::load_credentials()?.tokens.get(&old) {
+                config::save_token(url.trim_end_matches('/'), token)?;
+            }
+            let info = store.remote(&name)?;
+            style.out(&info, || format!("remote {name} now at {}", info.url));
+        }
         RemoteCmd::Remove { name } => {
             store.remote_remove(&name)?;
             style.out(&serde_json::json!({ "removed": name }), || {
@@ -121,8 +130,10 @@ pub fn transfer(
     store: &mut Store,
     style: Style,
     remote: Option<String>,
+    sizes: TransferSizes,
     dir: Direction,
 ) -> Result<()> {
+    let (batch, page) = (sizes.batch as usize, sizes.page as usize);
     let name = remote.unwrap_or_else(|| "origin".into());
     let info = store.remote(&name)?;
     let token = config::token_for(&info.url)?;
@@ -142,9 +153,9 @@ pub fn transfer(
         bar.set_position(done);
     };
     let summary = match dir {
-        Direction::Both => client::sync(store, &name, &mut t, &mut progress)?,
+        Direction::Both => client::sync(store, &name, &mut t, batch, page, &mut progress)?,
         Direction::Push => {
-            let (pushed, head) = client::push(store, &name, &mut t, 500, &mut progress)?;
+            let (pushed, head) = client::push(store, &name, &mut t, batch, &mut progress)?;
             SyncSummary {
                 remote: name.clone(),
                 pushed,
@@ -154,7 +165,7 @@ pub fn transfer(
             }
         }
         Direction::Pull => {
-            let (pulled, head) = client::pull(store, &name, &mut t, 1_000, &mut progress)?;
+            let (pulled, head) = client::pull(store, &name, &mut t, page, &mut progress)?;
             SyncSummary {
                 remote: name.clone(),
                 pulled,

@@ -80,6 +80,20 @@ impl Store {
         Ok(())
     }
 
+    /// Point a remote at a new URL (the server moved); cursors are kept, so it must be the
+    /// same workspace.
+    pub fn remote_set_url(&mut self, name: &str, url: &str) -> Result<()> {
+        check_remote_url(url)?;
+        let n = self.conn.execute(
+            "UPDATE remotes SET url = ?2 WHERE name = ?1",
+            params![name, url.trim_end_matches('/')],
+        )?;
+        if n == 0 {
+            return Err(no_remote(name));
+        }
+        Ok(())
+    }
+
     pub fn remote_remove(&mut self, name: &str) -> Result<()> {
         let n = self
             .conn

@@ -135,10 +135,12 @@ pub fn sync(
     store: &mut Store,
     remote: &str,
     t: &mut dyn Transport,
+    batch: usize,
+    page: usize,
     progress: Progress<'_>,
 ) -> Result<SyncSummary> {
-    let (pushed, _) = push(store, remote, t, 500, progress)?;
-    let (pulled, head) = pull(store, remote, t, 1_000, progress)?;
+    let (pushed, _) = push(store, remote, t, batch, progress)?;
+    let (pulled, head) = pull(store, remote, t, page, progress)?;
     Ok(SyncSummary {
         remote: remote.to_string(),
         pushed,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod contract;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 
@@ -13,13 +14,25 @@ use serde_json::Value;
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
+    pub user: String,
 }
 
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("claims.db");
-        Env { dir, db }
+        Env {
+            dir,
+            db,
+            user: "tester".into(),
+        }
+    }
+
+    /// An environment whose changes are recorded as made by `user`.
+    pub fn as_user(user: &str) -> Env {
+        let mut env = Env::new();
+        env.user = user.to_string();
+        env
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -30,11 +43,12 @@ impl Env {
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("claimdb").expect("binary built");
         c.env_remove("CLAIMDB_DB")
-            .env_remove("CLAIMDB_USER")
-            .env("CLAIMDB_CONFIG", self.dir.path().join("no-config.toml"))
+            .env_remove("CLAIMDB_TOKEN")
+            .env("CLAIMDB_USER", &self.user)
+            .env("CLAIMDB_CONFIG", self.dir.path().join("config.toml"))
             .env("XDG_DATA_HOME", self.dir.path().join("xdg-data"))
             .env("NO_COLOR", "1")
-            .env("USER", "tester")
+            .env("USER", "nobody")
             .arg("--db")
             .arg(&self.db);
         c

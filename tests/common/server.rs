@@ -1,0 +1,106 @@
+//! The real `claimdb serve` process on 127.0.0.1 with port 0, its address read from the first
+//! line it prints.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub data: PathBuf,
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_claimdb"))
+}
+
+impl Server {
+    pub fn start(data: &Path) -> Server {
+        let mut child = Command::new(bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env_remove("CLAIMDB_DB")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start claimdb serve");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .expect("read the server's first line");
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+            .to_string();
+        Server {
+            child,
+            url,
+            data: data.to_path_buf(),
+        }
+    }
+
+    /// `claimdb server ...` on this server's data directory; stdout.
+    pub fn admin(data: &Path, args: &[&str]) -> String {
+        let out = Command::new(bin())
+            .arg("--json")
+            .arg("server")
+            .args(args)
+            .arg("--data")
+            .arg(data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn workspace(data: &Path, name: &str) {
+        Self::admin(data, &["workspace-create", name]);
+    }
+
+    /// Add a member; returns the token.
+    pub fn member(data: &Path, workspace: &str, name: &str, role: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(&Self::admin(
+            data,
+            &["member-add", workspace, name, "--role", role],
+        ))
+        .unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// Stop with SIGKILL: no chance to clean up.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Number of operations the server database holds for `workspace`, read beside the
+    /// running server.
+    pub fn op_count(data: &Path, workspace: &str) -> u64 {
+        let c = rusqlite::Connection::open_with_flags(
+            data.join("server.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        c.query_row(
+            "SELECT count(*) FROM ops WHERE workspace = ?1",
+            [workspace],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as u64
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
