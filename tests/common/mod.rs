@@ -41,7 +41,12 @@ impl Env {
 
     /// A `claimdb` command on this environment's database.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("claimdb").expect("binary built");
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same, as a plain process to spawn and kill.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_claimdb"));
         c.env_remove("CLAIMDB_DB")
             .env_remove("CLAIMDB_TOKEN")
             .env("CLAIMDB_USER", &self.user)

@@ -1,0 +1,361 @@
+//! Who may do what on the server, how refusals look on the wire and in the CLI, and a client
+//! pointed at something that is not a claimdb server.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use common::Env;
+use common::server::Server;
+use serde_json::{Value, json};
+
+struct Desk {
+    _data: tempfile::TempDir,
+    server: Server,
+    writer: String,
+    reader: String,
+    other: String,
+}
+
+fn desk() -> Desk {
+    let data = tempfile::tempdir().unwrap();
+    Server::workspace(data.path(), "desk");
+    Server::workspace(data.path(), "other");
+    let server = Server::start(data.path());
+    Desk {
+        writer: Server::member(data.path(), "desk", "wanda", "writer"),
+        reader: Server::member(data.path(), "desk", "rita", "reader"),
+        other: Server::member(data.path(), "other", "olga", "writer"),
+        server,
+        _data: data,
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::new()
+}
+
+/// Status and the error code of a JSON error body.
+fn refusal(resp: reqwest::blocking::Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().expect("errors are JSON");
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// A real operation, made by `user` in a scratch database.
+fn op_by(user: &str) -> Value {
+    let env = Env::as_user(user);
+    env.ok(&["claim", "add", "A claim to push"]);
+    let log: common::contract::Log = env.typed(&["log"]);
+    let e = &log.operations[0];
+    json!({"id": e.id, "hlc": e.hlc, "replica": e.replica, "author": e.author, "change": e.change})
+}
+
+#[test]
+fn tokens_roles_and_workspaces() {
+    let d = desk();
+    let ops = format!("{}/v1/workspaces/desk/ops", d.server.url);
+    let body = json!({"ops": [op_by("wanda")]});
+
+    let (s, code) = refusal(client().post(&ops).json(&body).send().unwrap());
+    assert_eq!((s, code.as_str()), (401, "unauthorized"), "no token");
+    let (s, _) = refusal(
+        client()
+            .post(&ops)
+            .bearer_auth("cdb1.nobody.0000")
+            .json(&body)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(s, 401, "unknown token");
+    let forged = format!("{}ff", &d.writer[..d.writer.len() - 2]);
+    let (s, _) = refusal(client().get(&ops).bearer_auth(&forged).send().unwrap());
+    assert_eq!(s, 401, "right member id, wrong secret");
+    let (s, code) = refusal(
+        client()
+            .post(&ops)
+            .bearer_auth(&d.reader)
+            .json(&body)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(
+        (s, code.as_str()),
+        (403, "forbidden"),
+        "a reader cannot push"
+    );
+    let r = client().get(&ops).bearer_auth(&d.reader).send().unwrap();
+    assert_eq!(r.status(), 200, "a reader can pull");
+    let (s, _) = refusal(client().get(&ops).bearer_auth(&d.other).send().unwrap());
+    assert_eq!(s, 403, "a member of another workspace sees nothing");
+    let (s, _) = refusal(
+        client()
+            .get(format!("{}/v1/workspaces/nope/ops", d.server.url))
+            .bearer_auth(&d.writer)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(s, 403);
+
+    // The writer's own op is accepted; one claiming another author is refused per op.
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["status"], "accepted");
+    assert_eq!(r["results"][0]["seq"], 1);
+    let again: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        again["results"][0]["status"], "duplicate",
+        "retries are idempotent"
+    );
+    let mallory = json!({"ops": [op_by("mallory")]});
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&mallory)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["status"], "rejected");
+    assert_eq!(r["results"][0]["code"], "wrong_author");
+    // The same op id with another body is refused, not overwritten.
+    let mut changed = body["ops"][0].clone();
+    changed["change"]["text"] = json!("Something else entirely");
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&json!({"ops": [changed]}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["code"], "op_id_reused");
+    // A clock far in the future is refused.
+    let mut future = op_by("wanda");
+    future["hlc"] = json!(((chrono::Utc::now().timestamp_millis() as u64) + 3_600_000) << 16);
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&json!({"ops": [future]}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["code"], "clock_ahead");
+    // Garbage inside the batch is refused op by op.
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&json!({"ops": [{"id": 5}]}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["code"], "invalid_op");
+
+    let who: Value = client()
+        .get(format!("{}/v1/whoami", d.server.url))
+        .bearer_auth(&d.reader)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        who,
+        json!({"workspace": "desk", "member": "rita", "role": "reader", "protocol": 1})
+    );
+    let pulled: Value = client()
+        .get(format!("{ops}?after=0&limit=10"))
+        .bearer_auth(&d.reader)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(pulled["head"], 1);
+    assert_eq!(pulled["ops"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn malformed_requests_and_limits() {
+    let d = desk();
+    let ops = format!("{}/v1/workspaces/desk/ops", d.server.url);
+    let post = |body: Vec<u8>| {
+        client()
+            .post(&ops)
+            .bearer_auth(&d.writer)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let (s, code) = refusal(post(b"{\"ops\": [".to_vec()));
+    assert_eq!((s, code.as_str()), (400, "bad_request"));
+    let (s, _) = refusal(post(b"\xff\xfe not json".to_vec()));
+    assert_eq!(s, 400);
+    let big = vec![b' '; 17 * 1024 * 1024];
+    let (s, code) = refusal(post(big));
+    assert_eq!((s, code.as_str()), (413, "too_large"));
+    let many = json!({"ops": vec![json!({}); 1001]});
+    let (s, code) = refusal(post(serde_json::to_vec(&many).unwrap()));
+    assert_eq!((s, code.as_str()), (400, "batch_too_large"));
+    let (s, code) = refusal(
+        client()
+            .get(format!("{ops}?after=-1"))
+            .bearer_auth(&d.writer)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((s, code.as_str()), (400, "bad_request"));
+    let (s, code) = refusal(
+        client()
+            .get(format!("{}/v2/whoami", d.server.url))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((s, code.as_str()), (404, "not_found"));
+    // A gzip body is accepted.
+    let body = serde_json::to_vec(&json!({"ops": [op_by("wanda")]})).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&body).unwrap();
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .header("Content-Encoding", "gzip")
+        .body(gz.finish().unwrap())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["status"], "accepted");
+    // The server still serves after all that.
+    assert_eq!(
+        client()
+            .get(&ops)
+            .bearer_auth(&d.reader)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn cli_says_what_to_fix() {
+    let d = desk();
+    let url = format!("{}/desk", d.server.url);
+    // No token.
+    let env = Env::as_user("wanda");
+    env.ok(&["remote", "add", "origin", &url]);
+    env.ok(&["claim", "add", "Pending claim"]);
+    let before = env.snapshot();
+    let err = env.fails(5, &["sync"]);
+    assert!(err.contains("401") && err.contains("--token"), "{err}");
+    assert_eq!(env.snapshot(), before);
+    // A reader cannot push.
+    let reader = Env::as_user("rita");
+    reader.ok(&["remote", "add", "origin", &url, "--token", &d.reader]);
+    reader.ok(&["claim", "add", "Reader's claim"]);
+    let err = reader.fails(5, &["push"]);
+    assert!(err.contains("403") && err.contains("reader role"), "{err}");
+    // Writing under another name than the token's member.
+    let wrong = Env::as_user("not-wanda");
+    wrong.ok(&["remote", "add", "origin", &url, "--token", &d.writer]);
+    wrong.ok(&["claim", "add", "Signed by someone else"]);
+    let err = wrong.fails(5, &["push"]);
+    assert!(
+        err.contains("wrong_author") && err.contains("belongs to 'wanda'"),
+        "{err}"
+    );
+    let status = wrong.json(&["remote", "status"]);
+    assert_eq!(
+        status["remotes"][0]["unpushed"], 1,
+        "a refused op stays unpushed"
+    );
+    // Unknown workspace.
+    let lost = Env::as_user("wanda");
+    lost.ok(&[
+        "remote",
+        "add",
+        "origin",
+        &format!("{}/nowhere", d.server.url),
+        "--token",
+        &d.writer,
+    ]);
+    let err = lost.fails(5, &["pull"]);
+    assert!(err.contains("403") && err.contains("nowhere"), "{err}");
+    // Nothing listening.
+    let gone = Env::as_user("wanda");
+    gone.ok(&[
+        "remote",
+        "add",
+        "origin",
+        "http://127.0.0.1:9/desk",
+        "--token",
+        &d.writer,
+    ]);
+    let out = gone
+        .cmd()
+        .env("CLAIMDB_HTTP_TIMEOUT", "2")
+        .args(["pull"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach"));
+}
+
+/// A server that answers every request with the same bytes.
+fn fake_server(response: &'static [u8]) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(response);
+        }
+    });
+    format!("http://{addr}/desk")
+}
+
+#[test]
+fn garbage_from_the_server_changes_nothing() {
+    let cases: [(&[u8], &str); 3] = [
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ops\": [1]", "not claimdb sync JSON"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n<html></html>", "not claimdb sync JSON"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 80\r\nConnection: close\r\n\r\n{\"ops\":[{\"seq\":1,\"op\":{\"id\":\"x\"}}],\"head\":1}", "not claimdb sync JSON"),
+    ];
+    for (response, expect) in cases {
+        let url = fake_server(response);
+        let env = Env::as_user("wanda");
+        env.ok(&["remote", "add", "origin", &url, "--token", "cdb1.x.y"]);
+        env.ok(&["claim", "add", "Local claim"]);
+        let before = env.snapshot();
+        let out = env
+            .cmd()
+            .env("CLAIMDB_HTTP_TIMEOUT", "5")
+            .args(["pull"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{err}");
+        assert!(err.contains(expect) || err.contains("broke"), "{err}");
+        assert_eq!(env.snapshot(), before);
+        assert_eq!(env.json(&["remote", "status"])["remotes"][0]["cursor"], 0);
+    }
+}
