@@ -140,7 +140,7 @@ impl fmt::Display for DisplayStatus {
 }
 
 macro_rules! word_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident ($noun:literal) { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "kebab-case")]
@@ -167,7 +167,7 @@ macro_rules! word_enum {
                     let valid: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
                     Error::Invalid(format!(
                         "unknown {} '{s}'; valid values: {}",
-                        stringify!($name).to_lowercase(),
+                        $noun,
                         valid.join(", ")
                     ))
                 })
@@ -178,7 +178,7 @@ macro_rules! word_enum {
 
 word_enum!(
     /// What sort of thing a source is.
-    SourceKind {
+    SourceKind("source kind") {
         Person = "person",
         Outlet = "outlet",
         Organization = "organization",
@@ -188,7 +188,7 @@ word_enum!(
 
 word_enum!(
     /// How a piece of evidence bears on a claim.
-    Stance {
+    Stance("stance") {
         Supports = "supports",
         Refutes = "refutes",
         Context = "context",

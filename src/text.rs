@@ -84,6 +84,21 @@ pub fn parse_date(what: &str, s: &str) -> Result<NaiveDate> {
     )))
 }
 
+/// How times are written everywhere: RFC 3339 in UTC with milliseconds, e.g.
+/// `2021-03-21T09:30:00.000Z`.
+pub fn timestamp(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The form tags are kept in: lower case, with the Turkish İ lowered to a plain i.
+pub fn fold_tag(tag: &str) -> String {
+    tag.trim()
+        .nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .replace('\u{0307}', "")
+}
+
 /// Shorten `s` to at most `max` characters on one line, marking the cut with an ellipsis.
 pub fn clip(s: &str, max: usize) -> String {
     let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -119,7 +119,7 @@ fn unknown_short_and_ambiguous_id_prefixes() {
     );
     rejects(
         &env,
-        NOT_FOUND,
+        USAGE,
         &["mark", "not-hex!", "false"],
         "not a claim id",
     );
@@ -143,6 +143,7 @@ fn unknown_short_and_ambiguous_id_prefixes() {
         "candidates listed: {err}"
     );
     rejects(&env, NOT_FOUND, &["mark", "abcd", "false"], "ambiguous");
+    rejects(&env, NOT_FOUND, &["log", "abcd"], "ambiguous");
     // A longer prefix, with or without hyphens, picks one.
     env.ok(&["claim", "show", "abcd1"]);
     env.ok(&["claim", "show", "ABCD0000-0000"]);
@@ -443,6 +444,13 @@ fn files_that_are_not_claimdb_databases() {
         )
         .unwrap();
     assert_eq!(tables, 1, "the foreign database was modified");
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        mode, "delete",
+        "the foreign database's journal mode was changed"
+    );
 
     let (newer, _) = seeded();
     let before = newer.snapshot();

@@ -191,6 +191,15 @@ fn verdict_history_and_a_dispute_from_concurrent_verdicts() {
         human.contains("disputed") && human.contains("mostly-true by Alice: Satellite data"),
         "{human}"
     );
+    // A spreadsheet of a disputed claim can be read back.
+    let sheet = env.path("disputed.csv");
+    std::fs::write(&sheet, env.ok(&["export", "--format", "csv"])).unwrap();
+    let fresh = Env::new();
+    fresh.ok(&["import", sheet.to_str().unwrap()]);
+    assert_eq!(
+        fresh.typed::<Claims>(&["claim", "list"]).claims[0].status,
+        "unverified"
+    );
     // A new verdict settles it.
     let settled: Claim = env.typed(&[
         "mark",

@@ -65,6 +65,39 @@ fn names_match_case_insensitively_and_through_aliases_in_any_script() {
     assert_eq!(by.claims.len(), 1);
     let sources: common::contract::Sources = env.typed(&["source", "list"]);
     assert_eq!(sources.sources.len(), 5);
+
+    // More aliases later, in another script; searchable and usable at once.
+    let s: Source = env.typed(&[
+        "source",
+        "alias",
+        "антонов",
+        "Антонов А.И.",
+        "Ambassador Antonov",
+    ]);
+    assert!(s.aliases.contains(&"Ambassador Antonov".to_string()));
+    let shown: Source = env.typed(&["source", "show", "ambassador antonov"]);
+    assert_eq!(shown.name, "Анатолий Антонов");
+    let hits: Search = env.typed(&["search", "ambassador"]);
+    assert_eq!(hits.hits.len(), 1, "the claim is found by the new alias");
+    let err = env.fails(2, &["source", "alias", "антонов", "ERDOĞAN"]);
+    assert!(err.contains("already names another source"), "{err}");
+}
+
+#[test]
+fn tags_fold_turkish_capitals() {
+    let env = Env::new();
+    env.ok(&[
+        "claim",
+        "add",
+        "Liman yenilendi",
+        "--tag",
+        "LİMAN",
+        "--tag",
+        "IŞIK",
+    ]);
+    let c: Claims = env.typed(&["claim", "list", "--tag", "liman"]);
+    assert_eq!(c.claims.len(), 1);
+    assert_eq!(c.claims[0].tags, ["işik", "liman"]);
 }
 
 #[test]

@@ -203,6 +203,13 @@ pub enum SourceCmd {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Give a source more names it goes by
+    Alias {
+        /// The source's name, an alias or its id
+        name: String,
+        #[arg(required = true)]
+        aliases: Vec<String>,
+    },
     /// List sources
     List,
     /// Show a source by name, alias or id

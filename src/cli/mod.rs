@@ -95,7 +95,6 @@ struct CheckView {
 
 pub fn run(cli: Cli) -> Result<()> {
     let style = Style::detect(cli.json);
-    let config = config::load()?;
     match &cli.command {
         Command::Demo => return demo::run(),
         Command::Completions { shell } => {
@@ -113,6 +112,7 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Server(cmd) = cli.command {
         return serve::admin(style, cmd);
     }
+    let config = config::load()?;
     let db = match &cli.db {
         Some(p) => p.clone(),
         None => config::default_db()?,
@@ -154,6 +154,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 })?;
                 let v = store.source_show(&id.to_string())?;
                 style.out(&v, || format!("added source {} {}", v.short_id, v.name));
+            }
+            SourceCmd::Alias { name, aliases } => {
+                let id = store.add_aliases(&name, &aliases)?;
+                let v = store.source_show(&id.to_string())?;
+                style.out(&v, || {
+                    format!("{} {} is also {}", v.short_id, v.name, v.aliases.join(", "))
+                });
             }
             SourceCmd::List => {
                 let v = store.source_list()?;

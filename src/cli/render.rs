@@ -25,20 +25,22 @@ impl Style {
         }
     }
 
-    /// Print `value` as JSON, or the human rendering.
+    /// Print `value` as JSON, or the human rendering. A reader that went away (`| head`)
+    /// is not an error.
     pub fn out<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
-        if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).expect("views serialize")
-            );
+        let text = if self.json {
+            serde_json::to_string_pretty(value).expect("views serialize")
         } else {
             let text = human();
             let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-            if !lines.is_empty() {
-                println!("{}", lines.join("\n"));
+            if lines.is_empty() {
+                return;
             }
-        }
+            lines.join("\n")
+        };
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}").and_then(|_| out.flush());
     }
 
     fn table(&self, headers: &[&str]) -> Table {

@@ -126,8 +126,12 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
                         .collect()
                 })
                 .unwrap_or_default(),
+            // A workflow default or a derived status is not a verdict to record, and a note
+            // only travels with a verdict.
+            note: get("status")
+                .filter(|s| s != "unverified" && s != "disputed")
+                .and(get("note")),
             status: get("status").filter(|s| s != "unverified" && s != "disputed"),
-            note: get("note"),
             create_article: true,
             deleted,
         };

@@ -211,7 +211,9 @@ impl Record {
 
 /// Where a record came from, for error messages.
 pub(crate) struct Located {
+    /// Line in a JSON Lines file, or position in a JSON file's `records`.
     pub line: usize,
+    pub unit: &'static str,
     pub record: Record,
 }
 
@@ -248,6 +250,7 @@ pub(crate) fn parse_jsonl(text: &str) -> std::result::Result<Vec<Located>, Strin
             .map_err(|e| format!("line {}: {e}; fix or remove that line", i + 1))?;
         out.push(Located {
             line: i + 1,
+            unit: "line",
             record,
         });
     }
@@ -278,6 +281,7 @@ pub(crate) fn parse_json(text: &str) -> std::result::Result<Vec<Located>, String
             serde_json::from_value(v)
                 .map(|record| Located {
                     line: i + 1,
+                    unit: "record",
                     record,
                 })
                 .map_err(|e| format!("record {}: {e}", i + 1))
@@ -296,7 +300,7 @@ fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
 
 /// Apply the records as operations in one transaction; records whose id exists are skipped.
 pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<ImportSummary> {
-    let at = |l: &Located| format!("line {}", l.line);
+    let at = |l: &Located| format!("{} {}", l.unit, l.line);
     let mut in_file: HashSet<(&'static str, Uuid)> = HashSet::new();
     for l in &records {
         l.record
@@ -390,7 +394,7 @@ pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<Imp
                         text,
                         speaker,
                         said_on,
-                        tags: tags.iter().map(|t| t.trim().to_lowercase()).collect(),
+                        tags: tags.iter().map(|t| crate::text::fold_tag(t)).collect(),
                         created_at,
                         created_by,
                     })?;

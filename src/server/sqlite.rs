@@ -45,7 +45,7 @@ fn hash(secret: &str) -> Vec<u8> {
 }
 
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339()
+    crate::text::timestamp(&chrono::Utc::now())
 }
 
 impl SqliteBackend {

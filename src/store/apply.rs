@@ -33,7 +33,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     name,
                     kind.as_str(),
                     url,
-                    created_at.to_rfc3339()
+                    crate::text::timestamp(created_at)
                 ])?;
             }
             add_name(conn, *source, name, false)?;
@@ -84,7 +84,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     lang,
                     text,
                     text_sha256,
-                    created_at.to_rfc3339()
+                    crate::text::timestamp(created_at)
                 ])?;
             }
         }
@@ -107,7 +107,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     text,
                     speaker.map(|s| s.to_string()),
                     said_on.map(|d| d.to_string()),
-                    created_at.to_rfc3339(),
+                    crate::text::timestamp(created_at),
                     created_by
                 ])?;
             if inserted == 1 {
@@ -181,7 +181,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     anchor.as_ref().map(|a| a.end as i64),
                     anchor.as_ref().map(|a| a.prefix.as_str()),
                     anchor.as_ref().map(|a| a.suffix.as_str()),
-                    created_at.to_rfc3339()
+                    crate::text::timestamp(created_at)
                 ])?;
             if inserted == 1 {
                 reindex_claim(conn, &claim.to_string())?;
@@ -207,7 +207,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     status.as_str(),
                     note,
                     author,
-                    created_at.to_rfc3339()
+                    crate::text::timestamp(created_at)
                 ])?;
             if inserted == 1 {
                 let mut stmt = conn.prepare_cached(
@@ -239,7 +239,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     url,
                     stance.as_str(),
                     note,
-                    created_at.to_rfc3339()
+                    crate::text::timestamp(created_at)
                 ])?;
             if inserted == 1 && note.is_some() {
                 reindex_claim(conn, &claim.to_string())?;

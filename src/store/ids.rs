@@ -61,7 +61,7 @@ pub fn normalize_prefix(input: &str) -> Option<String> {
 pub fn resolve(conn: &Connection, table: Table, input: &str) -> Result<Uuid> {
     let noun = table.noun();
     let Some(prefix) = normalize_prefix(input) else {
-        return Err(Error::NotFound(format!(
+        return Err(Error::Invalid(format!(
             "'{input}' is not a {noun} id; give the id or a prefix of at least {MIN_PREFIX} hex digits"
         )));
     };

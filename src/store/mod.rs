@@ -67,6 +67,8 @@ impl Store {
         }
         let mut conn = Connection::open(path)
             .map_err(|e| Error::Incompatible(format!("cannot open {}: {e}", path.display())))?;
+        // Look before changing anything: a foreign file must be left exactly as it was.
+        check_schema(&conn, path)?;
         configure(&conn)?;
         migrate(&mut conn, path, None)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -254,8 +256,8 @@ fn check_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Bring the schema up to `target` (default: the latest), refusing foreign or newer databases.
-pub fn migrate(conn: &mut Connection, path: &Path, target: Option<usize>) -> Result<usize> {
+/// Refuse databases that are not claimdb's, or are newer than this binary.
+fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| {
@@ -282,6 +284,12 @@ pub fn migrate(conn: &mut Connection, path: &Path, target: Option<usize>) -> Res
             path.display()
         )));
     }
+    Ok(())
+}
+
+/// Bring the schema up to `target` (default: the latest), refusing foreign or newer databases.
+pub fn migrate(conn: &mut Connection, path: &Path, target: Option<usize>) -> Result<usize> {
+    check_schema(conn, path)?;
     match target {
         Some(t) => MIGRATIONS.to_version(conn, t)?,
         None => MIGRATIONS.to_latest(conn)?,

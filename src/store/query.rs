@@ -239,7 +239,7 @@ impl Store {
             sql.push_str(
                 " AND EXISTS (SELECT 1 FROM claim_tags t WHERE t.claim_id = c.id AND t.tag = ?)",
             );
-            args.push(Value::Text(t.trim().to_lowercase()));
+            args.push(Value::Text(crate::text::fold_tag(t)));
         }
         sql.push_str(" ORDER BY c.created_at DESC, c.id DESC");
         if let Some(n) = f.limit {
@@ -302,7 +302,7 @@ impl Store {
             .prepare_cached(
                 "SELECT v.id, v.status, v.note, v.author, v.created_at,
                         NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)
-                 FROM verdicts v WHERE v.claim_id = ?1 ORDER BY v.created_at, v.id",
+                 FROM verdicts v WHERE v.claim_id = ?1 ORDER BY v.created_at, v.rowid",
             )?
             .query_map([claim], |r| {
                 Ok(VerdictView {
@@ -372,7 +372,7 @@ impl Store {
         let raw_appearances: Vec<RawAppearance> = c
             .prepare_cached(
                 "SELECT id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix, created_at
-                 FROM appearances WHERE claim_id = ?1 ORDER BY created_at, id",
+                 FROM appearances WHERE claim_id = ?1 ORDER BY created_at, rowid",
             )?
             .query_map([&id], |r| {
                 let anchor = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<i64>>(5)?) {
@@ -417,7 +417,7 @@ impl Store {
         let evidence = c
             .prepare_cached(
                 "SELECT id, url, stance, note, created_at FROM evidence WHERE claim_id = ?1
-                 ORDER BY created_at, id",
+                 ORDER BY created_at, rowid",
             )?
             .query_map([&id], |r| {
                 Ok(EvidenceView {
@@ -549,7 +549,11 @@ impl Store {
         let (filter, arg) = match target {
             None => ("1", None),
             Some(t) => {
-                if let Ok(id) = ids::resolve(c, Table::Claims, t) {
+                let claim = ids::resolve(c, Table::Claims, t);
+                if let Err(e @ Error::Ambiguous(_)) = claim {
+                    return Err(e);
+                }
+                if let Ok(id) = claim {
                     ("claim = ?1", Some(id.to_string()))
                 } else if let Ok(id) = resolve_article(c, t) {
                     ("entity = ?1", Some(id.to_string()))

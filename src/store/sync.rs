@@ -192,7 +192,7 @@ impl Store {
     pub fn mark_pushed(&mut self, remote: &str, seq: i64) -> Result<()> {
         self.conn.execute(
             "UPDATE remotes SET pushed_seq = max(pushed_seq, ?2), last_sync = ?3 WHERE name = ?1",
-            params![remote, seq, chrono::Utc::now().to_rfc3339()],
+            params![remote, seq, crate::text::timestamp(&chrono::Utc::now())],
         )?;
         Ok(())
     }
@@ -244,7 +244,11 @@ impl Store {
         }
         tx.execute(
             "UPDATE remotes SET cursor = ?2, last_sync = ?3 WHERE name = ?1",
-            params![remote, cursor as i64, chrono::Utc::now().to_rfc3339()],
+            params![
+                remote,
+                cursor as i64,
+                crate::text::timestamp(&chrono::Utc::now())
+            ],
         )?;
         tx.commit()?;
         Ok(new)

@@ -61,7 +61,7 @@ pub struct ClaimEdit {
 }
 
 fn tag(t: &str) -> Result<String> {
-    Ok(text::required("tag", t, MAX_NAME_CHARS)?.to_lowercase())
+    Ok(text::fold_tag(&text::required("tag", t, MAX_NAME_CHARS)?))
 }
 
 fn status_arg(s: &str) -> Result<Status> {
@@ -100,6 +100,32 @@ impl Store {
         })
     }
 
+    /// Add names a source also goes by; a name another source has is refused.
+    pub fn add_aliases(&mut self, source: &str, aliases: &[String]) -> Result<Uuid> {
+        let aliases = aliases
+            .iter()
+            .map(|a| text::required("alias", a, MAX_NAME_CHARS))
+            .collect::<Result<Vec<_>>>()?;
+        self.write(|w| {
+            let id = resolve_source(w.conn(), source)?;
+            for alias in aliases {
+                match find_source(w.conn(), &alias)? {
+                    Some(other) if other == id => continue,
+                    Some(other) => {
+                        let short = ids::short(w.conn(), Table::Sources, &other.to_string())?;
+                        return Err(Error::Invalid(format!(
+                            "'{alias}' already names another source ({short})"
+                        )));
+                    }
+                    None => {
+                        w.emit(OpKind::AddAlias { source: id, alias })?;
+                    }
+                }
+            }
+            Ok(id)
+        })
+    }
+
     pub fn add_article(&mut self, new: NewArticle) -> Result<Uuid> {
         let url = text::optional("article URL", new.url.as_deref(), MAX_NAME_CHARS)?;
         let title = text::optional("title", new.title.as_deref(), MAX_NAME_CHARS)?;
@@ -119,7 +145,10 @@ impl Store {
             Some(t) if t.trim().is_empty() => {
                 return Err(Error::invalid("the article text is empty"));
             }
-            other => other,
+            // Stored in Unicode NFC, as quotes are, so a quote copied from any rendering of
+            // the text is found in it.
+            Some(t) => Some(unicode_normalization::UnicodeNormalization::nfc(t.as_str()).collect()),
+            None => None,
         };
         if url.is_none() && title.is_none() && body.is_none() {
             return Err(Error::invalid(
@@ -481,7 +510,9 @@ fn source_or_create(w: &mut Writer<'_>, name: &str, kind: SourceKind) -> Result<
     if let Some(id) = find_source(w.conn(), name)? {
         return Ok(id);
     }
-    if let Ok(id) = resolve_source(w.conn(), name) {
+    // An id is taken as one only when it is long enough not to be a word ("Cafe", "Abba").
+    let id_like = ids::normalize_prefix(name).is_some_and(|p| p.len() >= ids::SHOWN_PREFIX);
+    if id_like && let Ok(id) = resolve_source(w.conn(), name) {
         return Ok(id);
     }
     let name = text::required("source name", name, MAX_NAME_CHARS)?;
