@@ -32,7 +32,7 @@ pub enum Error {
     #[error("{0}")]
     Remote(String),
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("{0}")]
     Io(String),
 }
@@ -60,8 +60,41 @@ impl Error {
 impl From<rusqlite_migration::Error> for Error {
     fn from(e: rusqlite_migration::Error) -> Self {
         match e {
-            rusqlite_migration::Error::RusqliteError { err, .. } => Error::Sqlite(err),
+            rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
             other => Error::Incompatible(format!("cannot migrate the database: {other}")),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    /// SQLite's conditions a user can act on get a message that says what to do; the
+    /// transaction that met them was rolled back, so nothing was written.
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        let rusqlite::Error::SqliteFailure(f, _) = &e else {
+            return Error::Sqlite(e);
+        };
+        match f.code {
+            ErrorCode::ReadOnly => Error::Io(
+                "the database is read-only (check the file's and its folder's permissions); nothing was changed"
+                    .into(),
+            ),
+            ErrorCode::DiskFull => Error::Io(
+                "the disk is full; nothing was changed: free some space and try again".into(),
+            ),
+            ErrorCode::SystemIoFailure => Error::Io(format!(
+                "cannot write the database file ({e}); the disk may be full or failing, nothing was changed"
+            )),
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Error::Io(
+                "the database is busy: another program is writing to it; try again".into(),
+            ),
+            ErrorCode::DatabaseCorrupt => Error::Incompatible(
+                "the database file is damaged; run `claimdb check` and restore from a backup".into(),
+            ),
+            ErrorCode::NotADatabase => Error::Incompatible(
+                "the file is not a claimdb database; pass another --db path".into(),
+            ),
+            _ => Error::Sqlite(e),
         }
     }
 }

@@ -81,6 +81,11 @@ pub enum Command {
     },
     /// Check that the database is sound and that its log explains every row
     Check,
+    /// Write a consistent copy of the database to a new file (safe while others write)
+    Backup {
+        /// The copy to create
+        file: PathBuf,
+    },
     /// Remotes this database syncs with
     #[command(subcommand)]
     Remote(RemoteCmd),
@@ -112,6 +117,9 @@ pub enum Command {
         /// Address to listen on (port 0 picks a free port)
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
         listen: String,
+        /// Failed logins allowed per client address per minute before answering 429
+        #[arg(long, value_name = "N", default_value_t = 60)]
+        auth_failures_per_minute: u32,
     },
     /// Administer a server's data directory: workspaces and members
     #[command(subcommand)]
@@ -177,6 +185,12 @@ pub enum ServerCmd {
     /// List a workspace's members
     Members {
         workspace: String,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Write a consistent copy of the server database (safe while it serves)
+    Backup {
+        file: PathBuf,
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
     },

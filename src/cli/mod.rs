@@ -106,7 +106,11 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             return Ok(());
         }
-        Command::Serve { data, listen } => return serve::serve(data, listen),
+        Command::Serve {
+            data,
+            listen,
+            auth_failures_per_minute,
+        } => return serve::serve(data, listen, *auth_failures_per_minute),
         _ => {}
     }
     if let Command::Server(cmd) = cli.command {
@@ -338,6 +342,12 @@ pub fn run(cli: Cli) -> Result<()> {
             if !v.ok {
                 anyhow::bail!("the database check found problems; restore from a backup or export");
             }
+        }
+        Command::Backup { file } => {
+            store.backup(&file)?;
+            style.out(&serde_json::json!({ "backup": file }), || {
+                format!("backed up {} to {}", store.path().display(), file.display())
+            });
         }
         Command::Remote(cmd) => sync::remote(&mut store, style, cmd)?,
         Command::Push { remote, sizes } => {

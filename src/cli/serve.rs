@@ -10,7 +10,7 @@ use super::render::Style;
 use claimdb::server::{self, SqliteBackend};
 use claimdb::sync::protocol::Role;
 
-pub fn serve(data: &std::path::Path, listen: &str) -> Result<()> {
+pub fn serve(data: &std::path::Path, listen: &str, auth_failures: u32) -> Result<()> {
     let backend = Arc::new(SqliteBackend::open(data)?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -24,7 +24,7 @@ pub fn serve(data: &std::path::Path, listen: &str) -> Result<()> {
         println!("listening on http://{addr}");
         std::io::stdout().flush()?;
         eprintln!("claimdb serve: data in {}", backend.path().display());
-        server::serve(listener, backend, server::shutdown_signal()).await?;
+        server::serve(listener, backend, auth_failures, server::shutdown_signal()).await?;
         eprintln!("claimdb serve: stopped");
         Ok(())
     })
@@ -79,6 +79,12 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
+            });
+        }
+        ServerCmd::Backup { file, data } => {
+            SqliteBackend::open(&data)?.backup(&file)?;
+            style.out(&serde_json::json!({ "backup": file }), || {
+                format!("backed up the server database to {}", file.display())
             });
         }
         ServerCmd::Revoke {

@@ -29,6 +29,8 @@ pub enum ServerError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     TooLarge(String),
+    #[error("{message}")]
+    TooManyFailures { retry_after: u64, message: String },
     /// Logged in full, reported without detail.
     #[error("internal error: {0}")]
     Internal(String),

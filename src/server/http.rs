@@ -5,16 +5,20 @@
 //! - 401 no, unknown or revoked token (`unauthorized`); 403 wrong workspace or no write role
 //!   (`forbidden`); 404 unknown endpoint or protocol version (`not_found`);
 //! - 408 request took too long (`timeout`); 413 body over the limit (`too_large`);
+//! - 429 too many failed authentications from one address (`too_many_failures`), with
+//!   `Retry-After`;
 //! - 500 internal error, details logged on the server only (`internal`).
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Arc;
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -25,7 +29,73 @@ use crate::sync::protocol::{
     WhoAmI,
 };
 
-type Shared = Arc<dyn Backend>;
+/// Failed authentications allowed per address per minute, by default.
+pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 60;
+
+/// Counts failed authentications per client address over one-minute windows.
+pub struct AuthLimiter {
+    per_minute: u32,
+    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+impl AuthLimiter {
+    pub fn new(per_minute: u32) -> AuthLimiter {
+        AuthLimiter {
+            per_minute,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn window(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+
+    /// Seconds to wait if `ip` used up its failures.
+    fn blocked(&self, ip: IpAddr) -> Option<u64> {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let (n, start) = seen.get(&ip)?;
+        let left = self.window().checked_sub(start.elapsed())?;
+        (*n >= self.per_minute).then(|| left.as_secs().max(1))
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() > 100_000 {
+            let window = self.window();
+            seen.retain(|_, (_, start)| start.elapsed() < window);
+        }
+        let entry = seen.entry(ip).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= self.window() {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
+}
+
+/// The client's address, when the server was started with connect info.
+struct Peer(Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    backend: Arc<dyn Backend>,
+    limiter: Arc<AuthLimiter>,
+}
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
@@ -35,6 +105,16 @@ impl IntoResponse for ServerError {
             ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServerError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
             ServerError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ServerError::TooManyFailures { retry_after, .. } => {
+                let mut r = error_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_failures",
+                    self.to_string(),
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+                return r;
+            }
             ServerError::Internal(detail) => {
                 eprintln!("claimdb serve: internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -58,13 +138,15 @@ fn error_response(status: StatusCode, code: &str, message: String) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The router for `backend`; the caller binds the listener.
-pub fn router(backend: Shared) -> Router {
+/// The router for `backend`; the caller binds the listener and serves it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so failed logins count per address.
+pub fn router(backend: Arc<dyn Backend>, limiter: Arc<AuthLimiter>) -> Router {
+    let state = Shared { backend, limiter };
     Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
         .fallback(not_found)
-        .with_state(backend)
+        .with_state(state)
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -91,7 +173,28 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
 }
 
-async fn authenticate(backend: &Shared, headers: &HeaderMap) -> Result<Member, ServerError> {
+async fn authenticate(
+    s: &Shared,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Result<Member, ServerError> {
+    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+    if let Some(retry_after) = s.limiter.blocked(ip) {
+        return Err(ServerError::TooManyFailures {
+            retry_after,
+            message: format!(
+                "too many failed logins from this address; try again in {retry_after} s"
+            ),
+        });
+    }
+    let result = authenticate_token(s, headers).await;
+    if matches!(result, Err(ServerError::Unauthorized(_))) {
+        s.limiter.failed(ip);
+    }
+    result
+}
+
+async fn authenticate_token(s: &Shared, headers: &HeaderMap) -> Result<Member, ServerError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -100,7 +203,7 @@ async fn authenticate(backend: &Shared, headers: &HeaderMap) -> Result<Member, S
             ServerError::Unauthorized("no token; send `Authorization: Bearer <token>`".into())
         })?
         .to_string();
-    let b = backend.clone();
+    let b = s.backend.clone();
     blocking(move || b.authenticate(&token)).await
 }
 
@@ -115,8 +218,12 @@ fn in_workspace(member: &Member, workspace: &str) -> Result<(), ServerError> {
 }
 
 /// `GET /v1/whoami`: 200, 401.
-async fn whoami(State(b): State<Shared>, headers: HeaderMap) -> Result<Json<WhoAmI>, ServerError> {
-    let m = authenticate(&b, &headers).await?;
+async fn whoami(
+    State(s): State<Shared>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+) -> Result<Json<WhoAmI>, ServerError> {
+    let m = authenticate(&s, peer, &headers).await?;
     Ok(Json(WhoAmI {
         workspace: m.workspace,
         member: m.name,
@@ -127,12 +234,13 @@ async fn whoami(State(b): State<Shared>, headers: HeaderMap) -> Result<Json<WhoA
 
 /// `GET /v1/workspaces/{workspace}/ops?after=N&limit=M`: 200, 400, 401, 403.
 async fn pull(
-    State(b): State<Shared>,
+    State(s): State<Shared>,
+    Peer(peer): Peer,
     Path(workspace): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    let m = authenticate(&b, &headers).await?;
+    let m = authenticate(&s, peer, &headers).await?;
     in_workspace(&m, &workspace)?;
     let (mut after, mut limit) = (0u64, 1_000usize);
     for pair in query
@@ -158,18 +266,20 @@ async fn pull(
         }
     }
     let limit = limit.clamp(1, MAX_PAGE);
+    let b = s.backend.clone();
     let page = blocking(move || b.pull(&m, after, limit)).await?;
     Ok(Json(page).into_response())
 }
 
 /// `POST /v1/workspaces/{workspace}/ops`: 200 (per-op results), 400, 401, 403, 413.
 async fn push(
-    State(b): State<Shared>,
+    State(s): State<Shared>,
+    Peer(peer): Peer,
     Path(workspace): Path<String>,
     request: Request,
 ) -> Result<Response, ServerError> {
     let (parts, body) = request.into_parts();
-    let m = authenticate(&b, &parts.headers).await?;
+    let m = authenticate(&s, peer, &parts.headers).await?;
     in_workspace(&m, &workspace)?;
     if !m.role.can_write() {
         return Err(ServerError::Forbidden(format!(
@@ -194,6 +304,7 @@ async fn push(
         });
     }
     let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let b = s.backend.clone();
     let resp = blocking(move || b.push(&m, req.ops, now)).await?;
     Ok(Json(resp).into_response())
 }

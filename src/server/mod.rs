@@ -16,11 +16,17 @@ pub use sqlite::SqliteBackend;
 pub async fn serve(
     listener: tokio::net::TcpListener,
     backend: Arc<dyn Backend>,
+    auth_failures_per_minute: u32,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(backend))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limiter = Arc::new(http::AuthLimiter::new(auth_failures_per_minute));
+    let app = http::router(backend, limiter);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Resolves on SIGINT or SIGTERM.

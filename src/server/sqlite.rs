@@ -187,6 +187,11 @@ impl SqliteBackend {
         Ok(())
     }
 
+    /// A consistent copy of the server database, taken while it serves.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        crate::store::backup_to(&self.conn(), dest)
+    }
+
     /// Total operations stored for a workspace and its head sequence number.
     pub fn stats(&self, workspace: &str) -> Result<(u64, u64)> {
         let conn = self.conn();

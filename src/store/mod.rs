@@ -154,6 +154,12 @@ impl Store {
         Ok(out)
     }
 
+    /// Write a consistent copy of the database to `dest` (which must not exist), while others
+    /// may keep writing; the copy is checked before this returns.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        backup_to(&self.conn, dest)
+    }
+
     /// Number of operations in the local log.
     pub fn op_count(&self) -> Result<u64> {
         Ok(self
@@ -230,8 +236,7 @@ pub(crate) fn append_op(conn: &Connection, op: &Op) -> Result<()> {
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // WAL with synchronous=FULL: a committed write survives a crash or power loss.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| Error::Incompatible(format!("not a usable SQLite database: {e}")))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
@@ -295,6 +300,29 @@ pub fn migrate(conn: &mut Connection, path: &Path, target: Option<usize>) -> Res
         None => MIGRATIONS.to_latest(conn)?,
     }
     Ok(target.unwrap_or(SCHEMA_VERSION))
+}
+
+/// `VACUUM INTO` a new file and check the copy opens and passes `integrity_check`.
+pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(Error::Invalid(format!(
+            "{} exists; back up to a new file",
+            dest.display()
+        )));
+    }
+    let Some(target) = dest.to_str() else {
+        return Err(Error::invalid("the backup path is not valid UTF-8"));
+    };
+    conn.execute("VACUUM INTO ?1", [target])?;
+    let copy = Connection::open_with_flags(dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let ok: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(Error::Io(format!(
+            "the backup at {} failed its check: {ok}",
+            dest.display()
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {

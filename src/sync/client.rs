@@ -206,13 +206,17 @@ impl HttpTransport {
 
     pub fn whoami(&mut self) -> Result<WhoAmI> {
         let url = format!("{}/v1/whoami", self.base);
-        self.request(|c| c.get(&url))
+        self.request("GET whoami", |c| c.get(&url))
     }
 
+    /// Send a request, retrying transient failures. With `CLAIMDB_TRACE_HTTP` set, every
+    /// attempt is logged to stderr as `claimdb: http LABEL STATUS MS ms attempt N`.
     fn request<T: DeserializeOwned>(
         &self,
+        label: &str,
         build: impl Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
     ) -> Result<T> {
+        let trace = std::env::var_os("CLAIMDB_TRACE_HTTP").is_some();
         let mut delay = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
@@ -220,7 +224,18 @@ impl HttpTransport {
             if let Some(t) = &self.token {
                 req = req.bearer_auth(t);
             }
+            let started = std::time::Instant::now();
             let outcome = req.send();
+            if trace {
+                let status = match &outcome {
+                    Ok(r) => r.status().as_u16().to_string(),
+                    Err(_) => "error".into(),
+                };
+                eprintln!(
+                    "claimdb: http {label} {status} {:.3} ms attempt {attempt}",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
             let retry_after = match outcome {
                 Err(e)
                     if attempt < self.attempts
@@ -319,7 +334,7 @@ impl Transport for HttpTransport {
             (body, false)
         };
         let url = self.url();
-        self.request(|c| {
+        self.request("POST ops", |c| {
             let r = c
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -334,7 +349,7 @@ impl Transport for HttpTransport {
 
     fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
         let url = self.url();
-        self.request(|c| {
+        self.request("GET ops", |c| {
             c.get(&url)
                 .query(&[("after", after), ("limit", limit as u64)])
         })
