@@ -128,21 +128,8 @@ fn team() -> Team {
     Server::workspace(data.path(), "desk");
     let server = Server::start(data.path());
     let proxy = Proxy::start(&server.url);
-    let mk = |name: &str| {
-        let token = Server::member(data.path(), "desk", name, "writer");
-        let env = Env::as_user(name);
-        env.ok(&[
-            "remote",
-            "add",
-            "origin",
-            &format!("{}/desk", proxy.addr),
-            "--token",
-            &token,
-        ]);
-        env
-    };
-    let alice = mk("alice");
-    let bob = mk("bob");
+    let alice = Server::join_at(data.path(), &proxy.addr, "alice", "writer");
+    let bob = Server::join_at(data.path(), &proxy.addr, "bob", "writer");
     for i in 0..120 {
         alice.ok(&[
             "claim",

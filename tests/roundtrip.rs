@@ -7,21 +7,11 @@ use std::path::Path;
 
 use common::contract::{Article, Claim, ImportSummary};
 use common::{Env, char_offset};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Annotation {
-    text: String,
-    quote: String,
-    speaker: Option<String>,
-    via: Option<String>,
-}
 
 /// Log the article and its claims, check anchors, mark verdicts; returns the claims' ids.
 fn log_article(env: &Env, text_path: &Path, claims_path: &Path, url: &str) -> Vec<String> {
     let text = std::fs::read_to_string(text_path).unwrap();
-    let annotations: Vec<Annotation> =
-        serde_json::from_str(&std::fs::read_to_string(claims_path).unwrap()).unwrap();
+    let annotations = common::annotations(claims_path);
     let article: Article = env.typed(&[
         "article",
         "add",
@@ -43,22 +33,7 @@ fn log_article(env: &Env, text_path: &Path, claims_path: &Path, url: &str) -> Ve
 
     let mut ids = Vec::new();
     for a in &annotations {
-        let mut args = vec![
-            "claim",
-            "add",
-            &a.text,
-            "--article",
-            url,
-            "--quote",
-            &a.quote,
-        ];
-        if let Some(s) = &a.speaker {
-            args.extend(["--speaker", s]);
-        }
-        if let Some(v) = &a.via {
-            args.extend(["--via", v]);
-        }
-        let claim: Claim = env.typed(&args);
+        let claim: Claim = serde_json::from_str(&env.add_annotated(url, a)).unwrap();
         assert_eq!(claim.text, a.text);
         assert_eq!(
             claim.speaker.as_ref().map(|s| s.name.as_str()),

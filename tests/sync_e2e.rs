@@ -8,29 +8,6 @@ use std::path::Path;
 use common::Env;
 use common::contract::{Claim, Claims, Conflicts, SyncSummary};
 use common::server::Server;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Annotation {
-    text: String,
-    quote: String,
-    speaker: Option<String>,
-    via: Option<String>,
-}
-
-fn member(server: &Server, name: &str, role: &str) -> Env {
-    let token = Server::member(&server.data, "desk", name, role);
-    let env = Env::as_user(name);
-    env.ok(&[
-        "remote",
-        "add",
-        "origin",
-        &format!("{}/desk", server.url),
-        "--token",
-        &token,
-    ]);
-    env
-}
 
 fn canonical(env: &Env) -> String {
     env.ok(&["export", "--format", "jsonl"])
@@ -40,11 +17,10 @@ fn team_works_offline_and_converges(text: &Path, claims: &Path) {
     let data = tempfile::tempdir().unwrap();
     Server::workspace(data.path(), "desk");
     let server = Server::start(data.path());
-    let alice = member(&server, "alice", "writer");
-    let bob = member(&server, "bob", "writer");
+    let alice = server.join("alice", "writer");
+    let bob = server.join("bob", "writer");
     let url = "https://news.example/seed-article";
-    let annotations: Vec<Annotation> =
-        serde_json::from_str(&std::fs::read_to_string(claims).unwrap()).unwrap();
+    let annotations = common::annotations(claims);
 
     // Both add the same article while offline: its id comes from the URL, so it is one article.
     for env in [&alice, &bob] {
@@ -62,22 +38,7 @@ fn team_works_offline_and_converges(text: &Path, claims: &Path) {
     let half = annotations.len() / 2;
     for (i, a) in annotations.iter().enumerate() {
         let env = if i < half { &alice } else { &bob };
-        let mut args = vec![
-            "claim",
-            "add",
-            &a.text,
-            "--article",
-            url,
-            "--quote",
-            &a.quote,
-        ];
-        if let Some(s) = &a.speaker {
-            args.extend(["--speaker", s]);
-        }
-        if let Some(v) = &a.via {
-            args.extend(["--via", v]);
-        }
-        env.ok(&args);
+        env.add_annotated(url, a);
     }
     let s: SyncSummary = alice.typed(&["sync"]);
     assert!(s.pushed > 0);
@@ -147,7 +108,7 @@ fn team_works_offline_and_converges(text: &Path, claims: &Path) {
     );
 
     // A third member joins later and pulls everything.
-    let carol = member(&server, "carol", "reader");
+    let carol = server.join("carol", "reader");
     let s: SyncSummary = carol.typed(&["pull"]);
     assert!(s.pulled > n as u64);
     assert_eq!(canonical(&alice), canonical(&bob));

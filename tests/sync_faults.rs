@@ -23,25 +23,6 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// A JSON Lines file of `n` claims, imported as one operation each.
-fn bulk_file(env: &Env, n: usize) -> std::path::PathBuf {
-    let path = env.path("bulk.jsonl");
-    let mut body = String::new();
-    for i in 0..n {
-        body += &serde_json::json!({
-            "type": "claim",
-            "id": uuid::Uuid::new_v4(),
-            "text": format!("Bulk claim number {i}: «цифры» {}", i * 7),
-            "speaker": null, "said_on": null, "tags": [], "deleted": false,
-            "created_at": "2024-05-01T00:00:00Z", "created_by": env.user,
-        })
-        .to_string();
-        body.push('\n');
-    }
-    std::fs::write(&path, body).unwrap();
-    path
-}
-
 fn cursor(env: &Env) -> u64 {
     let Ok(c) =
         rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -63,17 +44,8 @@ fn kill_9_of_server_mid_push_and_of_client_mid_pull() {
     let data = tempfile::tempdir().unwrap();
     Server::workspace(data.path(), "desk");
     let mut server = Server::start(data.path());
-    let alice_token = Server::member(data.path(), "desk", "alice", "writer");
-    let alice = Env::as_user("alice");
-    alice.ok(&[
-        "remote",
-        "add",
-        "origin",
-        &format!("{}/desk", server.url),
-        "--token",
-        &alice_token,
-    ]);
-    let file = bulk_file(&alice, CLAIMS);
+    let alice = server.join("alice", "writer");
+    let file = common::bulk::claims_file(&alice, "bulk.jsonl", CLAIMS);
     alice.ok(&["import", file.to_str().unwrap()]);
     let own_ops = alice.json(&["remote", "status"])["remotes"][0]["unpushed"]
         .as_u64()
@@ -117,34 +89,15 @@ fn kill_9_of_server_mid_push_and_of_client_mid_pull() {
         &format!("{}/desk", server.url),
     ]);
     alice.ok(&["push"]);
-    let db = rusqlite::Connection::open(data.path().join("server.db")).unwrap();
-    let (count, distinct, head): (i64, i64, i64) = db
-        .query_row(
-            "SELECT count(*), count(DISTINCT id), max(seq) FROM ops WHERE workspace = 'desk'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let n = CLAIMS as u64;
     assert_eq!(
-        (count, distinct, head),
-        (CLAIMS as i64, CLAIMS as i64, CLAIMS as i64)
+        Server::log_stats(data.path()),
+        (n, n, n),
+        "every op once, densely"
     );
-    let integrity: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
 
     // A new member pulls in small pages; kill the client part way.
-    let bob_token = Server::member(data.path(), "desk", "bob", "writer");
-    let bob = Env::as_user("bob");
-    bob.ok(&[
-        "remote",
-        "add",
-        "origin",
-        &format!("{}/desk", server.url),
-        "--token",
-        &bob_token,
-    ]);
+    let bob = server.join("bob", "writer");
     let mut pull = bob
         .std_cmd()
         .args(["pull", "--page", "20"])

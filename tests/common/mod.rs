@@ -150,3 +150,39 @@ pub fn char_offset(hay: &str, needle: &str) -> u64 {
     let byte = hay.find(needle).expect("needle in text");
     hay[..byte].chars().count() as u64
 }
+
+/// One hand-annotated claim of a corpus or fixture `.claims.json` file.
+#[derive(Debug, serde::Deserialize)]
+pub struct Annotation {
+    pub text: String,
+    pub quote: String,
+    pub speaker: Option<String>,
+    pub via: Option<String>,
+}
+
+pub fn annotations(path: &Path) -> Vec<Annotation> {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+impl Env {
+    /// `claim add` of an annotated claim as it appears in the article at `url`.
+    pub fn add_annotated(&self, url: &str, a: &Annotation) -> String {
+        let mut args = vec![
+            "--json",
+            "claim",
+            "add",
+            &a.text,
+            "--article",
+            url,
+            "--quote",
+            &a.quote,
+        ];
+        if let Some(s) = &a.speaker {
+            args.extend(["--speaker", s]);
+        }
+        if let Some(v) = &a.via {
+            args.extend(["--via", v]);
+        }
+        self.ok(&args)
+    }
+}

@@ -74,6 +74,42 @@ impl Server {
         v["token"].as_str().unwrap().to_string()
     }
 
+    /// A new member's environment, with `origin` pointing at `url` (this server or a proxy
+    /// in front of it).
+    pub fn join_at(data: &Path, url: &str, name: &str, role: &str) -> super::Env {
+        let token = Self::member(data, "desk", name, role);
+        let env = super::Env::as_user(name);
+        env.ok(&[
+            "remote",
+            "add",
+            "origin",
+            &format!("{url}/desk"),
+            "--token",
+            &token,
+        ]);
+        env
+    }
+
+    /// A new member of workspace `desk` on this server.
+    pub fn join(&self, name: &str, role: &str) -> super::Env {
+        Self::join_at(&self.data, &self.url, name, role)
+    }
+
+    /// (operations, distinct op ids, highest sequence number) stored for `desk`.
+    pub fn log_stats(data: &Path) -> (u64, u64, u64) {
+        let db = rusqlite::Connection::open(data.join("server.db")).unwrap();
+        let integrity: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok", "the server database is sound");
+        db.query_row(
+            "SELECT count(*), count(DISTINCT id), coalesce(max(seq), 0) FROM ops WHERE workspace = 'desk'",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+        )
+        .unwrap()
+    }
+
     /// Stop with SIGKILL: no chance to clean up.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
