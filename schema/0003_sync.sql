@@ -13,3 +13,14 @@ CREATE TABLE remotes (
 ) STRICT;
 
 CREATE INDEX ops_replica_seq ON ops(replica, seq);
+
+-- Operations of this replica that a remote refused for good (wrong author, a clock far
+-- ahead, a reference the remote lacks). They stay in this database; the remote never has them.
+CREATE TABLE refused (
+    remote  TEXT NOT NULL,
+    op_id   TEXT NOT NULL,
+    code    TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    PRIMARY KEY (remote, op_id)
+) STRICT;

@@ -195,6 +195,46 @@ impl OpKind {
         }
     }
 
+    /// The entity this operation brings into being, if it is a creation.
+    pub fn creates(&self) -> Option<Uuid> {
+        match self {
+            OpKind::CreateSource { source, .. } => Some(*source),
+            OpKind::CreateArticle { article, .. } => Some(*article),
+            OpKind::CreateClaim { claim, .. } => Some(*claim),
+            OpKind::AddAppearance { appearance, .. } => Some(*appearance),
+            OpKind::AddVerdict { verdict, .. } => Some(*verdict),
+            OpKind::AddEvidence { evidence, .. } => Some(*evidence),
+            OpKind::AddAlias { .. } | OpKind::SetClaim { .. } | OpKind::SetTag { .. } => None,
+        }
+    }
+
+    /// The entities that must exist before this operation can apply. (The verdicts a verdict
+    /// supersedes need not: superseding is recorded by id alone.)
+    pub fn references(&self) -> Vec<Uuid> {
+        match self {
+            OpKind::CreateSource { .. } => Vec::new(),
+            OpKind::AddAlias { source, .. } => vec![*source],
+            OpKind::CreateArticle { outlet, .. } => outlet.iter().copied().collect(),
+            OpKind::CreateClaim { speaker, .. } => speaker.iter().copied().collect(),
+            OpKind::SetClaim { claim, set, .. } => match set {
+                ClaimField::Speaker(Some(s)) => vec![*claim, *s],
+                _ => vec![*claim],
+            },
+            OpKind::SetTag { claim, .. }
+            | OpKind::AddVerdict { claim, .. }
+            | OpKind::AddEvidence { claim, .. } => vec![*claim],
+            OpKind::AddAppearance {
+                claim,
+                article,
+                via,
+                ..
+            } => std::iter::once(*claim)
+                .chain(*article)
+                .chain(*via)
+                .collect(),
+        }
+    }
+
     /// The claim this operation concerns, if any.
     pub fn claim(&self) -> Option<Uuid> {
         match self {

@@ -158,6 +158,26 @@ fn tokens_roles_and_workspaces() {
         .json()
         .unwrap();
     assert_eq!(r["results"][0]["code"], "clock_ahead");
+    // An operation about something the workspace never received is refused, so it cannot
+    // break other members' pulls.
+    let orphan = Env::as_user("wanda");
+    orphan.ok(&["claim", "add", "Never pushed", "--status", "false"]);
+    let log: common::contract::Log = orphan.typed(&["log"]);
+    let verdict = log
+        .operations
+        .iter()
+        .find(|o| o.change["op"] == "add_verdict")
+        .unwrap();
+    let op = json!({"id": verdict.id, "hlc": verdict.hlc, "replica": verdict.replica, "author": verdict.author, "change": verdict.change});
+    let r: Value = client()
+        .post(&ops)
+        .bearer_auth(&d.writer)
+        .json(&json!({"ops": [op]}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(r["results"][0]["code"], "unknown_reference");
     // Garbage inside the batch is refused op by op.
     let r: Value = client()
         .post(&ops)
@@ -282,10 +302,20 @@ fn cli_says_what_to_fix() {
         "{err}"
     );
     let status = wrong.json(&["remote", "status"]);
+    assert_eq!(status["remotes"][0]["unpushed"], 0);
     assert_eq!(
-        status["remotes"][0]["unpushed"], 1,
-        "a refused op stays unpushed"
+        status["remotes"][0]["refused"], 1,
+        "the refused change is counted"
     );
+    // It does not hold up later changes recorded under the right name.
+    wrong
+        .cmd()
+        .env("CLAIMDB_USER", "wanda")
+        .args(["claim", "add", "Signed properly"])
+        .assert()
+        .success();
+    let s: common::contract::SyncSummary = wrong.typed(&["push"]);
+    assert_eq!((s.pushed, s.refused), (1, 0));
     // Unknown workspace.
     let lost = Env::as_user("wanda");
     lost.ok(&[

@@ -446,10 +446,9 @@ fn run(seed: u64, steps: usize) {
         .iter_mut()
         .map(|r| serde_json::to_string(&r.store().conflicts().unwrap()).unwrap())
         .collect();
-    assert!(
-        listings.iter().all(|l| l == &listings[0]),
-        "seed {seed}: conflict listings differ"
-    );
+    for l in &listings {
+        assert_eq!(l, &listings[0], "seed {seed}: conflict listings differ");
+    }
     // 6. Cost follows the change: an idle sync is one pull; one change is one push and one pull.
     let rep = &mut replicas[0];
     rep.net.counters = Counters::default();

@@ -19,6 +19,14 @@ CREATE TABLE members (
 ) STRICT;
 CREATE INDEX members_workspace ON members(workspace, name);
 
+-- Every entity some stored operation created, so an operation that refers to anything else
+-- is refused instead of breaking every member's pull.
+CREATE TABLE entities (
+    workspace TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    PRIMARY KEY (workspace, id)
+) STRICT, WITHOUT ROWID;
+
 -- The append-only log: `seq` is dense per workspace, taken inside the inserting transaction.
 CREATE TABLE ops (
     workspace   TEXT NOT NULL,

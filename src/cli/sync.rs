@@ -110,10 +110,11 @@ pub fn remote(store: &mut Store, style: Style, cmd: RemoteCmd) -> Result<()> {
                 list.iter()
                     .map(|r| {
                         format!(
-                            "{} {}\n  unpushed changes: {}\n  pulled up to:     #{}\n  last sync:        {}",
+                            "{} {}\n  unpushed changes: {}\n  refused changes:  {}\n  pulled up to:     #{}\n  last sync:        {}",
                             r.name,
                             r.url,
                             r.unpushed,
+                            r.refused,
                             r.cursor,
                             r.last_sync.as_deref().unwrap_or("never")
                         )
@@ -155,11 +156,13 @@ pub fn transfer(
     let summary = match dir {
         Direction::Both => client::sync(store, &name, &mut t, batch, page, &mut progress)?,
         Direction::Push => {
-            let (pushed, head) = client::push(store, &name, &mut t, batch, &mut progress)?;
+            let p = client::push(store, &name, &mut t, batch, &mut progress)?;
             SyncSummary {
                 remote: name.clone(),
-                pushed,
-                head,
+                pushed: p.pushed,
+                refused: p.refused,
+                refusal: p.refusal,
+                head: p.head,
                 conflicts: store.conflict_count()?,
                 ..Default::default()
             }
@@ -176,6 +179,8 @@ pub fn transfer(
         }
     };
     bar.finish_and_clear();
+    let refused = summary.refused;
+    let refusal = summary.refusal.clone();
     style.out(&summary, || {
         let mut s = format!(
             "{}: pushed {}, pulled {}, remote at #{}",
@@ -183,12 +188,20 @@ pub fn transfer(
         );
         if summary.conflicts > 0 {
             s += &format!(
-                "\n{} conflicts: `claimdb conflicts` lists them",
+                "\n{} to look at (disputed claims, concurrent edits): `claimdb conflicts` lists them",
                 summary.conflicts
             );
         }
         s
     });
+    if refused > 0 {
+        return Err(claimdb::Error::Remote(format!(
+            "the remote refused {refused} change(s) ({}); they stay in this database only, \
+             `claimdb remote status` counts them. Record changes under your member name (--user)",
+            refusal.unwrap_or_default()
+        ))
+        .into());
+    }
     Ok(())
 }
 

@@ -204,6 +204,13 @@ impl SqliteBackend {
     }
 }
 
+fn entity_exists(conn: &Connection, workspace: &str, id: &Uuid) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM entities WHERE workspace = ?1 AND id = ?2")?
+        .query_row(params![workspace, id.to_string()], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+}
+
 fn head(conn: &Connection, workspace: &str) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM ops WHERE workspace = ?1")?
         .query_row([workspace], |r| r.get::<_, i64>(0))
@@ -288,15 +295,28 @@ impl Backend for SqliteBackend {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .optional()?;
-            let result = match existing {
-                Some((s, stored)) if stored == body => OpResult {
+            let missing = match existing {
+                Some(_) => None,
+                None => {
+                    let mut missing = None;
+                    for r in op.kind.references() {
+                        if !entity_exists(&tx, ws, &r)? {
+                            missing = Some(r);
+                            break;
+                        }
+                    }
+                    missing
+                }
+            };
+            let result = match (existing, missing) {
+                (Some((s, stored)), _) if stored == body => OpResult {
                     id: Some(op.id),
                     status: OpStatus::Duplicate,
                     seq: Some(s as u64),
                     code: None,
                     message: None,
                 },
-                Some(_) => rejected(
+                (Some(_), _) => rejected(
                     Some(op.id),
                     "op_id_reused",
                     format!(
@@ -304,7 +324,15 @@ impl Backend for SqliteBackend {
                         op.id
                     ),
                 ),
-                None => {
+                (None, Some(unknown)) => rejected(
+                    Some(op.id),
+                    "unknown_reference",
+                    format!(
+                        "operation {} refers to {unknown}, which this workspace does not have",
+                        op.id
+                    ),
+                ),
+                (None, None) => {
                     seq += 1;
                     tx.prepare_cached(
                         "INSERT INTO ops (workspace, seq, id, author, body, received_at)
@@ -318,6 +346,12 @@ impl Backend for SqliteBackend {
                         body,
                         now()
                     ])?;
+                    if let Some(created) = op.kind.creates() {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO entities (workspace, id) VALUES (?1, ?2)",
+                        )?
+                        .execute(params![ws, created.to_string()])?;
+                    }
                     OpResult {
                         id: Some(op.id),
                         status: OpStatus::Accepted,

@@ -302,7 +302,8 @@ impl Store {
             .prepare_cached(
                 "SELECT v.id, v.status, v.note, v.author, v.created_at,
                         NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)
-                 FROM verdicts v WHERE v.claim_id = ?1 ORDER BY v.created_at, v.rowid",
+                 FROM verdicts v WHERE v.claim_id = ?1
+                 ORDER BY v.created_at, (SELECT hlc FROM ops WHERE entity = v.id), v.id",
             )?
             .query_map([claim], |r| {
                 Ok(VerdictView {
@@ -372,7 +373,8 @@ impl Store {
         let raw_appearances: Vec<RawAppearance> = c
             .prepare_cached(
                 "SELECT id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix, created_at
-                 FROM appearances WHERE claim_id = ?1 ORDER BY created_at, rowid",
+                 FROM appearances a WHERE claim_id = ?1
+                 ORDER BY created_at, (SELECT hlc FROM ops WHERE entity = a.id), id",
             )?
             .query_map([&id], |r| {
                 let anchor = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<i64>>(5)?) {
@@ -416,8 +418,8 @@ impl Store {
         }
         let evidence = c
             .prepare_cached(
-                "SELECT id, url, stance, note, created_at FROM evidence WHERE claim_id = ?1
-                 ORDER BY created_at, rowid",
+                "SELECT id, url, stance, note, created_at FROM evidence e WHERE claim_id = ?1
+                 ORDER BY created_at, (SELECT hlc FROM ops WHERE entity = e.id), id",
             )?
             .query_map([&id], |r| {
                 Ok(EvidenceView {

@@ -17,6 +17,8 @@ pub struct RemoteInfo {
     pub ca_cert: Option<String>,
     /// This replica's operations not yet acknowledged by the remote.
     pub unpushed: u64,
+    /// This replica's operations the remote refused (see `refused` in the database).
+    pub refused: u64,
     /// The remote's sequence number up to which its operations are applied here.
     pub cursor: u64,
     pub last_sync: Option<String>,
@@ -130,11 +132,17 @@ impl Store {
             params![self.replica.to_string(), pushed_seq],
             |r| r.get(0),
         )?;
+        let refused: i64 = self.conn.query_row(
+            "SELECT count(*) FROM refused WHERE remote = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
         Ok(RemoteInfo {
             name: name.to_string(),
             url,
             ca_cert,
             unpushed: unpushed as u64,
+            refused: refused as u64,
             cursor: cursor as u64,
             last_sync,
         })
@@ -186,6 +194,21 @@ impl Store {
             ));
         }
         Ok(out)
+    }
+
+    /// Record that the remote refused one of this replica's operations for good.
+    pub fn mark_refused(&mut self, remote: &str, op: &Op, code: &str, message: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO refused (remote, op_id, code, message, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                remote,
+                op.id.to_string(),
+                code,
+                message,
+                crate::text::timestamp(&chrono::Utc::now())
+            ],
+        )?;
+        Ok(())
     }
 
     /// Record that the remote acknowledged this replica's operations up to local `seq`.

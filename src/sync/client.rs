@@ -29,6 +29,10 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
 pub struct SyncSummary {
     pub remote: String,
     pub pushed: u64,
+    /// Operations the remote refused for good in this push; they stay local.
+    pub refused: u64,
+    /// The first refusal's reason.
+    pub refusal: Option<String>,
     pub pulled: u64,
     /// Disputed claims and concurrent field edits after the sync.
     pub conflicts: u64,
@@ -36,18 +40,32 @@ pub struct SyncSummary {
     pub head: u64,
 }
 
+/// What a push did.
+#[derive(Debug, Clone, Default)]
+pub struct Pushed {
+    pub pushed: u64,
+    pub refused: u64,
+    pub refusal: Option<String>,
+    pub head: u64,
+}
+
 /// Push every unacknowledged operation of this replica, in order, in batches. An operation
-/// counts as pushed only once the server acknowledged it (accepted or already had it).
+/// counts as pushed only once the server acknowledged it (accepted or already had it); one
+/// the server refuses is recorded as refused, stays local, and does not hold up the rest.
 pub fn push(
     store: &mut Store,
     remote: &str,
     t: &mut dyn Transport,
     batch: usize,
     progress: Progress<'_>,
-) -> Result<(u64, u64)> {
+) -> Result<Pushed> {
     let batch = batch.clamp(1, MAX_BATCH);
-    let total = store.remote(remote)?.unpushed;
-    let (mut pushed, mut head) = (0u64, 0u64);
+    let info = store.remote(remote)?;
+    let total = info.unpushed;
+    let mut out = Pushed {
+        head: info.cursor,
+        ..Pushed::default()
+    };
     loop {
         let ops = store.unpushed_ops(remote, batch)?;
         if ops.is_empty() {
@@ -62,38 +80,30 @@ pub fn push(
                 ops.len()
             )));
         }
-        head = resp.head;
-        let mut acked = None;
-        for ((seq, op), r) in ops.iter().zip(&resp.results) {
+        out.head = resp.head;
+        for ((_, op), r) in ops.iter().zip(&resp.results) {
             if r.id.is_some_and(|id| id != op.id) {
                 return Err(Error::Remote(
                     "the remote's results do not match the operations sent".into(),
                 ));
             }
             match r.status {
-                OpStatus::Accepted | OpStatus::Duplicate => {
-                    acked = Some(*seq);
-                    pushed += 1;
-                }
+                OpStatus::Accepted | OpStatus::Duplicate => out.pushed += 1,
                 OpStatus::Rejected => {
-                    if let Some(s) = acked {
-                        store.mark_pushed(remote, s)?;
-                    }
-                    return Err(Error::Remote(format!(
-                        "the remote refused operation {} ({}): {}",
-                        op.id,
-                        r.code.as_deref().unwrap_or("rejected"),
-                        r.message.as_deref().unwrap_or("no reason given")
-                    )));
+                    let code = r.code.as_deref().unwrap_or("rejected");
+                    let message = r.message.as_deref().unwrap_or("no reason given");
+                    store.mark_refused(remote, op, code, message)?;
+                    out.refused += 1;
+                    out.refusal
+                        .get_or_insert_with(|| format!("{code}: {message}"));
                 }
             }
         }
-        if let Some(s) = acked {
-            store.mark_pushed(remote, s)?;
-        }
-        progress("push", pushed, total);
+        let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
+        store.mark_pushed(remote, last)?;
+        progress("push", out.pushed + out.refused, total);
     }
-    Ok((pushed, head))
+    Ok(out)
 }
 
 /// Pull everything after the remote's cursor, a page at a time; each page is applied with
@@ -139,11 +149,13 @@ pub fn sync(
     page: usize,
     progress: Progress<'_>,
 ) -> Result<SyncSummary> {
-    let (pushed, _) = push(store, remote, t, batch, progress)?;
+    let p = push(store, remote, t, batch, progress)?;
     let (pulled, head) = pull(store, remote, t, page, progress)?;
     Ok(SyncSummary {
         remote: remote.to_string(),
-        pushed,
+        pushed: p.pushed,
+        refused: p.refused,
+        refusal: p.refusal,
         pulled,
         conflicts: store.conflict_count()?,
         head,

@@ -203,6 +203,8 @@ pub struct Conflicts {
 pub struct SyncSummary {
     pub remote: String,
     pub pushed: u64,
+    pub refused: u64,
+    pub refusal: Option<String>,
     pub pulled: u64,
     pub conflicts: u64,
     pub head: u64,
