@@ -130,6 +130,9 @@ pub enum OpKind {
         prev: ClaimField,
         #[serde(default)]
         prev_op: Option<Uuid>,
+        /// Concurrent edits of this field the writer saw listed as conflicts and settles.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resolves: Vec<Uuid>,
     },
     /// Add (`present`) or remove a tag; each tag is its own last-writer-wins flag.
     SetTag {
@@ -349,6 +352,7 @@ mod tests {
                 set: ClaimField::Text("new".into()),
                 prev: ClaimField::Text("old".into()),
                 prev_op: None,
+                resolves: Vec::new(),
             },
         };
         let json = serde_json::to_value(&op).unwrap();

@@ -235,6 +235,16 @@ fn malformed_requests_and_limits() {
     assert_eq!((s, code.as_str()), (400, "batch_too_large"));
     let (s, code) = refusal(
         client()
+            .get(format!("{ops}?after=18446744073709551615"))
+            .bearer_auth(&d.writer)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((s, code.as_str()), (400, "bad_request"), "no wrap-around");
+    let (s, code) = refusal(client().delete(&ops).bearer_auth(&d.writer).send().unwrap());
+    assert_eq!((s, code.as_str()), (405, "method_not_allowed"));
+    let (s, code) = refusal(
+        client()
             .get(format!("{ops}?after=-1"))
             .bearer_auth(&d.writer)
             .send()
@@ -388,4 +398,89 @@ fn garbage_from_the_server_changes_nothing() {
         assert_eq!(env.snapshot(), before);
         assert_eq!(env.json(&["remote", "status"])["remotes"][0]["cursor"], 0);
     }
+}
+
+#[test]
+fn revoked_tokens_stop_working_and_admin_needs_a_server_database() {
+    let d = desk();
+    let who = format!("{}/v1/whoami", d.server.url);
+    assert_eq!(
+        client()
+            .get(&who)
+            .bearer_auth(&d.writer)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    Server::admin(&d.server.data, &["revoke", "desk", "wanda"]);
+    let (s, code) = refusal(client().get(&who).bearer_auth(&d.writer).send().unwrap());
+    assert_eq!((s, code.as_str()), (401, "unauthorized"));
+    let members: Value =
+        serde_json::from_str(&Server::admin(&d.server.data, &["members", "desk"])).unwrap();
+    let wanda = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "wanda")
+        .unwrap();
+    assert!(wanda["revoked_at"].is_string());
+    // A new token for the same member works; the old one stays dead.
+    let fresh = Server::member(&d.server.data, "desk", "wanda", "writer");
+    assert_eq!(
+        client()
+            .get(&who)
+            .bearer_auth(&fresh)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client()
+            .get(&who)
+            .bearer_auth(&d.writer)
+            .send()
+            .unwrap()
+            .status(),
+        401
+    );
+    // Admin commands on a directory with no server database say so, and create nothing.
+    let empty = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(common::server::bin())
+        .args(["server", "members", "desk", "--data"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no server database"));
+    assert!(!empty.path().join("server.db").exists());
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let mut d = desk();
+    let pid = d.server.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = d.server.child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "the server exits cleanly on SIGTERM: {exit:?}"
+    );
+    // Its database is sound and reopens.
+    let again = Server::start(&d.server.data);
+    let who = format!("{}/v1/whoami", again.url);
+    assert_eq!(
+        client()
+            .get(&who)
+            .bearer_auth(&d.reader)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
 }

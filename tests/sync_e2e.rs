@@ -114,6 +114,19 @@ fn team_works_offline_and_converges(text: &Path, claims: &Path) {
     assert_eq!(canonical(&alice), canonical(&bob));
     assert_eq!(canonical(&alice), canonical(&carol));
 
+    // Editing the field again, having seen both values, settles the concurrent edit.
+    let human = bob.ok(&["claim", "show", &target]);
+    assert!(human.contains("concurrent edits"), "{human}");
+    bob.ok(&["claim", "edit", &target, "--text", "Agreed wording"]);
+    bob.ok(&["sync"]);
+    alice.ok(&["sync"]);
+    for env in [&alice, &bob] {
+        let c: Claim = env.typed(&["claim", "show", &target]);
+        assert_eq!(c.text, "Agreed wording");
+        assert!(c.conflicts.is_empty(), "{:?}", c.conflicts);
+        assert!(env.typed::<Conflicts>(&["conflicts"]).fields.is_empty());
+    }
+
     // Recording a verdict settles the dispute everywhere.
     bob.ok(&["mark", &target, "mixed", "--note", "Both have a point"]);
     bob.ok(&["sync"]);

@@ -78,13 +78,26 @@ pub fn load_credentials() -> Result<Credentials> {
 
 /// Store `token` for `url`, writing the file readable by its owner only.
 pub fn save_token(url: &str, token: &str) -> Result<PathBuf> {
-    let path = credentials_path()?;
     let mut creds = load_credentials()?;
     creds.tokens.insert(url.to_string(), token.to_string());
+    write_credentials(&creds)
+}
+
+/// Drop the stored token for `url`, if there is one.
+pub fn forget_token(url: &str) -> Result<()> {
+    let mut creds = load_credentials()?;
+    if creds.tokens.remove(url).is_some() {
+        write_credentials(&creds)?;
+    }
+    Ok(())
+}
+
+fn write_credentials(creds: &Credentials) -> Result<PathBuf> {
+    let path = credentials_path()?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let text = toml::to_string(&creds).context("cannot encode credentials")?;
+    let text = toml::to_string(creds).context("cannot encode credentials")?;
     let tmp = path.with_extension("toml.tmp");
     {
         use std::io::Write;

@@ -278,6 +278,18 @@ impl Style {
                 );
             }
         }
+        if !c.conflicts.is_empty() {
+            out += "\nconcurrent edits (the first value is kept; edit the field to settle):\n";
+            for f in &c.conflicts {
+                out += &format!(
+                    "  {}: {} by {} at {}\n",
+                    f.field, f.winner.value, f.winner.author, f.winner.at
+                );
+                for l in &f.losers {
+                    out += &format!("      also {} by {} at {}\n", l.value, l.author, l.at);
+                }
+            }
+        }
         if !c.edits.is_empty() {
             out += "\nedits:\n";
             for e in &c.edits {

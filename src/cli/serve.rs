@@ -49,7 +49,7 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
                     "unknown role '{role}'; valid roles: reader, writer, admin"
                 ))
             })?;
-            let token = SqliteBackend::open(&data)?.add_member(&workspace, &name, role)?;
+            let token = SqliteBackend::open_existing(&data)?.add_member(&workspace, &name, role)?;
             style.out(
                 &serde_json::json!({ "workspace": workspace, "member": name, "role": role, "token": token }),
                 || {
@@ -62,7 +62,7 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
             );
         }
         ServerCmd::Members { workspace, data } => {
-            let members = SqliteBackend::open(&data)?.members(&workspace)?;
+            let members = SqliteBackend::open_existing(&data)?.members(&workspace)?;
             style.out(&serde_json::json!({ "members": members }), || {
                 members
                     .iter()
@@ -82,7 +82,7 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
             });
         }
         ServerCmd::Backup { file, data } => {
-            SqliteBackend::open(&data)?.backup(&file)?;
+            SqliteBackend::open_existing(&data)?.backup(&file)?;
             style.out(&serde_json::json!({ "backup": file }), || {
                 format!("backed up the server database to {}", file.display())
             });
@@ -92,7 +92,7 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
             name,
             data,
         } => {
-            SqliteBackend::open(&data)?.revoke(&workspace, &name)?;
+            SqliteBackend::open_existing(&data)?.revoke(&workspace, &name)?;
             style.out(
                 &serde_json::json!({ "workspace": workspace, "revoked": name }),
                 || format!("revoked the token of {name} in {workspace}"),

@@ -96,7 +96,11 @@ pub fn remote(store: &mut Store, style: Style, cmd: RemoteCmd) -> Result<()> {
             style.out(&info, || format!("remote {name} now at {}", info.url));
         }
         RemoteCmd::Remove { name } => {
+            let url = store.remote(&name)?.url;
             store.remote_remove(&name)?;
+            if store.remotes()?.iter().all(|r| r.url != url) {
+                config::forget_token(&url)?;
+            }
             style.out(&serde_json::json!({ "removed": name }), || {
                 format!("removed remote {name}")
             });
@@ -218,7 +222,7 @@ pub fn conflicts(store: &Store, style: Style) -> Result<()> {
             s += "\n";
         }
         if !c.fields.is_empty() {
-            s += "\nfields edited concurrently (the first value is the one kept):\n";
+            s += "\nfields edited concurrently (the first value is kept; edit the field to settle):\n";
             for f in &c.fields {
                 s += &format!(
                     "  {} {}: {} by {} at {}\n",
@@ -229,7 +233,7 @@ pub fn conflicts(store: &Store, style: Style) -> Result<()> {
                 }
             }
         }
-        s
+        s.trim_start().to_string()
     });
     Ok(())
 }

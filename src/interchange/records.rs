@@ -404,6 +404,7 @@ pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<Imp
                             set: ClaimField::Deleted(true),
                             prev: ClaimField::Deleted(false),
                             prev_op: None,
+                            resolves: Vec::new(),
                         })?;
                     }
                     sum.claims += 1;

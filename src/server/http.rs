@@ -152,7 +152,25 @@ pub fn router(backend: Arc<dyn Backend>, limiter: Arc<AuthLimiter>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
+        .layer(axum::middleware::map_response(json_bodies))
         .layer(tower::limit::ConcurrencyLimitLayer::new(64))
+}
+
+/// Answers the framework makes itself (wrong method, timeout) get the same JSON error body.
+async fn json_bodies(r: Response) -> Response {
+    match r.status() {
+        StatusCode::METHOD_NOT_ALLOWED => error_response(
+            r.status(),
+            "method_not_allowed",
+            "this endpoint does not take that method; see the protocol description".into(),
+        ),
+        StatusCode::REQUEST_TIMEOUT => error_response(
+            r.status(),
+            "timeout",
+            "the request took too long; send less at a time".into(),
+        ),
+        _ => r,
+    }
 }
 
 async fn not_found() -> Response {
@@ -255,7 +273,13 @@ async fn pull(
             message: format!("query parameter '{k}' must be a non-negative integer"),
         };
         match k {
-            "after" => after = v.parse().map_err(|_| bad())?,
+            "after" => {
+                after = v
+                    .parse()
+                    .ok()
+                    .filter(|a| *a <= i64::MAX as u64)
+                    .ok_or_else(bad)?
+            }
             "limit" => limit = v.parse().map_err(|_| bad())?,
             _ => {
                 return Err(ServerError::BadRequest {

@@ -75,6 +75,17 @@ impl SqliteBackend {
         })
     }
 
+    /// Open the server database in `data_dir`, which must already hold one.
+    pub fn open_existing(data_dir: &Path) -> Result<SqliteBackend> {
+        if !data_dir.join("server.db").is_file() {
+            return Err(Error::NotFound(format!(
+                "no server database in {}; create a workspace there first",
+                data_dir.display()
+            )));
+        }
+        Self::open(data_dir)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

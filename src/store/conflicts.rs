@@ -1,10 +1,10 @@
 //! What sync could not settle by itself: disputed claims (current verdicts disagree) and
-//! concurrent edits of the same field (one won by (HLC, replica); the others are kept here),
-//! and changes made to a claim by someone who had not seen it deleted.
+//! concurrent edits of the same field (one won by (HLC, replica); the others are kept here
+//! until someone edits the field again, which settles them).
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -48,6 +48,7 @@ struct Edit {
     author: String,
     field: ClaimField,
     prev_op: Option<Uuid>,
+    resolves: Vec<Uuid>,
 }
 
 impl Store {
@@ -79,8 +80,14 @@ impl Store {
 
     /// Concurrent edits of each field of one claim: edits the winning edit did not build on.
     pub fn field_conflicts(&self, claim: &str) -> Result<Vec<FieldConflict>> {
-        let rows: Vec<(String, i64, String, String)> = self
-            .conn
+        field_conflicts(&self.conn, claim)
+    }
+}
+
+/// Concurrent edits of each field of one claim that nothing has settled.
+pub(crate) fn field_conflicts(conn: &Connection, claim: &str) -> Result<Vec<FieldConflict>> {
+    {
+        let rows: Vec<(String, i64, String, String)> = conn
             .prepare_cached(
                 "SELECT id, hlc, author, body FROM ops WHERE entity = ?1 AND claim = ?1
                  AND body LIKE '{\"op\":\"set_claim\"%' ORDER BY hlc, replica",
@@ -91,13 +98,20 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut by_field: HashMap<&'static str, Vec<Edit>> = HashMap::new();
         for (id, hlc, author, body) in rows {
-            if let Ok(OpKind::SetClaim { set, prev_op, .. }) = serde_json::from_str(&body) {
+            if let Ok(OpKind::SetClaim {
+                set,
+                prev_op,
+                resolves,
+                ..
+            }) = serde_json::from_str(&body)
+            {
                 by_field.entry(set.name()).or_default().push(Edit {
                     id: id.parse().expect("stored ids are UUIDs"),
                     hlc: Hlc(hlc as u64),
                     author,
                     field: set,
                     prev_op,
+                    resolves,
                 });
             }
         }
@@ -109,8 +123,7 @@ impl Store {
             if edits.len() < 2 {
                 continue;
             }
-            let winner_id: Option<String> = self
-                .conn
+            let winner_id: Option<String> = conn
                 .query_row(
                     "SELECT op_id FROM field_stamps WHERE entity_id = ?1 AND field = ?2",
                     params![claim, name],
@@ -124,25 +137,28 @@ impl Store {
                 continue;
             };
             let by_id: HashMap<Uuid, &Edit> = edits.iter().map(|e| (e.id, e)).collect();
-            let mut seen = HashSet::new();
-            let mut cur = winner.prev_op;
-            while let Some(p) = cur {
-                if !seen.insert(p) {
-                    break;
-                }
-                cur = by_id.get(&p).and_then(|e| e.prev_op);
+            // What the winner's writer had seen: the edits it built on, one after another, and
+            // whatever each of those settled.
+            let mut seen: HashSet<Uuid> = HashSet::new();
+            let mut cur = Some(winner);
+            while let Some(e) = cur {
+                seen.extend(e.resolves.iter().copied());
+                cur = match e.prev_op {
+                    Some(p) if seen.insert(p) => by_id.get(&p).copied(),
+                    _ => None,
+                };
             }
             let losers: Vec<FieldValue> = edits
                 .iter()
                 .filter(|e| e.id != winner.id && !seen.contains(&e.id))
-                .map(value)
+                .map(|e| value(conn, e))
                 .collect();
             if !losers.is_empty() {
                 out.push(FieldConflict {
                     claim: claim.parse().expect("stored ids are UUIDs"),
-                    short_id: ids::short(&self.conn, Table::Claims, claim)?,
+                    short_id: ids::short(conn, Table::Claims, claim)?,
                     field: name.to_string(),
-                    winner: value(winner),
+                    winner: value(conn, winner),
                     losers,
                 });
             }
@@ -151,10 +167,21 @@ impl Store {
     }
 }
 
-fn value(e: &Edit) -> FieldValue {
+fn value(conn: &Connection, e: &Edit) -> FieldValue {
+    let value = match &e.field {
+        ClaimField::Speaker(Some(s)) => conn
+            .query_row(
+                "SELECT name FROM sources WHERE id = ?1",
+                [s.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .map(serde_json::Value::from)
+            .unwrap_or_else(|_| s.to_string().into()),
+        other => serde_json::to_value(other).expect("fields serialize")["value"].clone(),
+    };
     FieldValue {
         op_id: e.id,
-        value: serde_json::to_value(&e.field).expect("fields serialize")["value"].clone(),
+        value,
         author: e.author.clone(),
         at: e.hlc.to_string(),
     }

@@ -269,8 +269,12 @@ impl Store {
         self.write(|w| {
             let id = live_claim(w, claim)?;
             let cur = current_claim(w, id)?;
+            // Setting a field that has unsettled concurrent edits settles them, even to the
+            // value it already has.
+            let conflicts = super::conflicts::field_conflicts(w.conn(), &id.to_string())?;
+            let disputed = |field: &str| conflicts.iter().any(|c| c.field == field);
             let mut changes = Vec::new();
-            if let Some(t) = new_text.filter(|t| *t != cur.text) {
+            if let Some(t) = new_text.filter(|t| *t != cur.text || disputed("text")) {
                 changes.push((ClaimField::Text(t), ClaimField::Text(cur.text.clone())));
             }
             if let Some(s) = &edit.speaker {
@@ -279,24 +283,30 @@ impl Store {
                 } else {
                     Some(source_or_create(w, s, SourceKind::Person)?)
                 };
-                if speaker != cur.speaker {
+                if speaker != cur.speaker || disputed("speaker") {
                     changes.push((
                         ClaimField::Speaker(speaker),
                         ClaimField::Speaker(cur.speaker),
                     ));
                 }
             }
-            if let Some(d) = said_on.filter(|d| *d != cur.said_on) {
+            if let Some(d) = said_on.filter(|d| *d != cur.said_on || disputed("said_on")) {
                 changes.push((ClaimField::SaidOn(d), ClaimField::SaidOn(cur.said_on)));
             }
             let mut n = 0;
             for (set, prev) in changes {
                 let prev_op = stamp_op(w.conn(), id, set.name())?;
+                let resolves = conflicts
+                    .iter()
+                    .filter(|c| c.field == set.name())
+                    .flat_map(|c| c.losers.iter().map(|l| l.op_id))
+                    .collect();
                 w.emit(OpKind::SetClaim {
                     claim: id,
                     set,
                     prev,
                     prev_op,
+                    resolves,
                 })?;
                 n += 1;
             }
@@ -344,6 +354,7 @@ impl Store {
                 set: ClaimField::Deleted(deleted),
                 prev: ClaimField::Deleted(cur.deleted),
                 prev_op,
+                resolves: Vec::new(),
             })?;
             Ok(id)
         })
@@ -475,6 +486,7 @@ fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
             set: ClaimField::Deleted(true),
             prev: ClaimField::Deleted(false),
             prev_op: None,
+            resolves: Vec::new(),
         })?;
     }
     Ok(claim)
