@@ -120,6 +120,12 @@ pub enum Command {
         /// Failed logins allowed per client address per minute before answering 429
         #[arg(long, value_name = "N", default_value_t = 60)]
         auth_failures_per_minute: u32,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM)
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Administer a server's data directory: workspaces and members
     #[command(subcommand)]

@@ -110,7 +110,15 @@ pub fn run(cli: Cli) -> Result<()> {
             data,
             listen,
             auth_failures_per_minute,
-        } => return serve::serve(data, listen, *auth_failures_per_minute),
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(c), Some(k)) => Some(claimdb::server::tls_config(c, k)?),
+                _ => None,
+            };
+            return serve::serve(data, listen, *auth_failures_per_minute, tls);
+        }
         _ => {}
     }
     if let Command::Server(cmd) = cli.command {

@@ -10,7 +10,12 @@ use super::render::Style;
 use claimdb::server::{self, SqliteBackend};
 use claimdb::sync::protocol::Role;
 
-pub fn serve(data: &std::path::Path, listen: &str, auth_failures: u32) -> Result<()> {
+pub fn serve(
+    data: &std::path::Path,
+    listen: &str,
+    auth_failures: u32,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<()> {
     let backend = Arc::new(SqliteBackend::open(data)?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -21,10 +26,25 @@ pub fn serve(data: &std::path::Path, listen: &str, auth_failures: u32) -> Result
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("listening on {scheme}://{addr}");
         std::io::stdout().flush()?;
         eprintln!("claimdb serve: data in {}", backend.path().display());
-        server::serve(listener, backend, auth_failures, server::shutdown_signal()).await?;
+        match tls {
+            Some(tls) => {
+                server::serve_tls(
+                    listener,
+                    backend,
+                    auth_failures,
+                    tls,
+                    server::shutdown_signal(),
+                )
+                .await?
+            }
+            None => {
+                server::serve(listener, backend, auth_failures, server::shutdown_signal()).await?
+            }
+        }
         eprintln!("claimdb serve: stopped");
         Ok(())
     })

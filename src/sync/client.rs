@@ -195,6 +195,14 @@ impl HttpTransport {
                     path.display()
                 ))
             })?;
+            use rustls::pki_types::{CertificateDer, pem::PemObject};
+            let parsed = CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>();
+            if !parsed.is_ok_and(|c| !c.is_empty()) {
+                return Err(Error::Invalid(format!(
+                    "{} holds no PEM certificate; pass the team's CA certificate",
+                    path.display()
+                )));
+            }
             let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
                 Error::Invalid(format!("{} is not a PEM certificate: {e}", path.display()))
             })?;
@@ -249,6 +257,14 @@ impl HttpTransport {
                 );
             }
             let retry_after = match outcome {
+                Err(e) if one_line(&e).contains("certificate") => {
+                    return Err(Error::Remote(format!(
+                        "{} is not trusted: {}; for a team's own certificate authority pass \
+                         --ca-cert to `claimdb remote add`",
+                        self.base,
+                        one_line(&e)
+                    )));
+                }
                 Err(e)
                     if attempt < self.attempts
                         && (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()) =>

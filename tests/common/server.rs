@@ -18,9 +18,15 @@ pub fn bin() -> PathBuf {
 
 impl Server {
     pub fn start(data: &Path) -> Server {
+        Self::start_with(data, &[])
+    }
+
+    /// Start with extra `serve` options.
+    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(bin())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(extra)
             .env_remove("CLAIMDB_DB")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
