@@ -167,17 +167,17 @@ pub fn transfer(
                 refused: p.refused,
                 refusal: p.refusal,
                 head: p.head,
-                conflicts: store.conflict_count()?,
+                conflicts: store.conflict_count(&Default::default())?,
                 ..Default::default()
             }
         }
         Direction::Pull => {
-            let (pulled, head) = client::pull(store, &name, &mut t, page, &mut progress)?;
+            let p = client::pull(store, &name, &mut t, page, &mut progress)?;
             SyncSummary {
                 remote: name.clone(),
-                pulled,
-                head,
-                conflicts: store.conflict_count()?,
+                pulled: p.pulled,
+                head: p.head,
+                conflicts: store.conflict_count(&p.touched)?,
                 ..Default::default()
             }
         }

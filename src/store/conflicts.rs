@@ -73,9 +73,20 @@ impl Store {
         Ok(Conflicts { disputed, fields })
     }
 
-    pub fn conflict_count(&self) -> Result<u64> {
-        let c = self.conflicts()?;
-        Ok((c.disputed.len() + c.fields.len()) as u64)
+    /// Disputed claims, plus concurrent field edits on the given claims: what a sync that
+    /// touched those claims reports, at a cost that follows the change (the disputed count is
+    /// an index lookup).
+    pub fn conflict_count(&self, touched: &HashSet<Uuid>) -> Result<u64> {
+        let disputed: i64 = self.conn.query_row(
+            "SELECT count(*) FROM claims WHERE status = 'disputed'",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut fields = 0;
+        for c in touched {
+            fields += field_conflicts(&self.conn, &c.to_string())?.len() as u64;
+        }
+        Ok(disputed as u64 + fields)
     }
 
     /// Concurrent edits of each field of one claim: edits the winning edit did not build on.

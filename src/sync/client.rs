@@ -2,6 +2,7 @@
 //! a [`Transport`]; [`HttpTransport`] is the real one, and tests drive the same engine through
 //! transports that lose, repeat and reorder messages.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub struct SyncSummary {
     /// The first refusal's reason.
     pub refusal: Option<String>,
     pub pulled: u64,
-    /// Disputed claims and concurrent field edits after the sync.
+    /// Disputed claims, plus concurrent field edits on the claims this sync brought in.
     pub conflicts: u64,
     /// The remote's highest sequence number.
     pub head: u64,
@@ -106,6 +107,15 @@ pub fn push(
     Ok(out)
 }
 
+/// What a pull did.
+#[derive(Debug, Clone, Default)]
+pub struct Pulled {
+    pub pulled: u64,
+    pub head: u64,
+    /// Claims the pulled operations were about.
+    pub touched: HashSet<uuid::Uuid>,
+}
+
 /// Pull everything after the remote's cursor, a page at a time; each page is applied with
 /// its cursor in one transaction.
 pub fn pull(
@@ -114,13 +124,18 @@ pub fn pull(
     t: &mut dyn Transport,
     page: usize,
     progress: Progress<'_>,
-) -> Result<(u64, u64)> {
+) -> Result<Pulled> {
     let mut pulled = 0u64;
+    let mut touched = HashSet::new();
     loop {
         let cursor = store.remote(remote)?.cursor;
         let resp = t.pull(cursor, page)?;
         let Some(last) = resp.ops.last().map(|s| s.seq) else {
-            return Ok((pulled, resp.head));
+            return Ok(Pulled {
+                pulled,
+                head: resp.head,
+                touched,
+            });
         };
         let mut prev = cursor;
         for s in &resp.ops {
@@ -133,9 +148,14 @@ pub fn pull(
             prev = s.seq;
         }
         pulled += store.apply_pulled(remote, &resp.ops, last)?;
+        touched.extend(resp.ops.iter().filter_map(|s| s.op.kind.claim()));
         progress("pull", last, resp.head);
         if last >= resp.head {
-            return Ok((pulled, resp.head));
+            return Ok(Pulled {
+                pulled,
+                head: resp.head,
+                touched,
+            });
         }
     }
 }
@@ -150,14 +170,18 @@ pub fn sync(
     progress: Progress<'_>,
 ) -> Result<SyncSummary> {
     let p = push(store, remote, t, batch, progress)?;
-    let (pulled, head) = pull(store, remote, t, page, progress)?;
+    let Pulled {
+        pulled,
+        head,
+        touched,
+    } = pull(store, remote, t, page, progress)?;
     Ok(SyncSummary {
         remote: remote.to_string(),
         pushed: p.pushed,
         refused: p.refused,
         refusal: p.refusal,
         pulled,
-        conflicts: store.conflict_count()?,
+        conflicts: store.conflict_count(&touched)?,
         head,
     })
 }
