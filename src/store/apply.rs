@@ -10,7 +10,16 @@ use crate::error::Result;
 use crate::ops::{ClaimField, Op, OpKind};
 use crate::text::fold;
 
+/// Apply one operation, search index included.
 pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
+    apply_deferred(conn, op)?;
+    flush_search(conn)
+}
+
+/// Apply one operation, leaving the search index of the claims it touched to
+/// [`flush_search`], which must run before the transaction commits. A batch of operations
+/// about one claim then re-indexes it once.
+pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
     match &op.kind {
         OpKind::CreateSource {
             source,
@@ -51,7 +60,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                 .query_map([source.to_string()], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             for c in claims {
-                reindex_claim(conn, &c)?;
+                mark_dirty(conn, &c)?;
             }
         }
         OpKind::CreateArticle {
@@ -118,7 +127,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                 for t in tags {
                     stmt.execute(params![claim.to_string(), t])?;
                 }
-                reindex_claim(conn, &claim.to_string())?;
+                mark_dirty(conn, &claim.to_string())?;
             }
         }
         OpKind::SetClaim { claim, set, .. } => {
@@ -134,7 +143,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     }
                     ClaimField::Deleted(d) => update_claim(conn, "deleted", &id, d)?,
                 }
-                reindex_claim(conn, &id)?;
+                mark_dirty(conn, &id)?;
             }
         }
         OpKind::SetTag {
@@ -184,7 +193,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     crate::text::timestamp(created_at)
                 ])?;
             if inserted == 1 {
-                reindex_claim(conn, &claim.to_string())?;
+                mark_dirty(conn, &claim.to_string())?;
             }
         }
         OpKind::AddVerdict {
@@ -217,7 +226,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     stmt.execute(params![verdict.to_string(), old.to_string()])?;
                 }
                 refresh_status(conn, &claim.to_string())?;
-                reindex_claim(conn, &claim.to_string())?;
+                mark_dirty(conn, &claim.to_string())?;
             }
         }
         OpKind::AddEvidence {
@@ -242,7 +251,7 @@ pub fn apply(conn: &Connection, op: &Op) -> Result<()> {
                     crate::text::timestamp(created_at)
                 ])?;
             if inserted == 1 && note.is_some() {
-                reindex_claim(conn, &claim.to_string())?;
+                mark_dirty(conn, &claim.to_string())?;
             }
         }
     }
@@ -311,6 +320,38 @@ fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
     };
     conn.prepare_cached("UPDATE claims SET status = ?1 WHERE id = ?2")?
         .execute(params![status, claim])?;
+    Ok(())
+}
+
+/// Note that a claim's search row is out of date.
+fn mark_dirty(conn: &Connection, claim: &str) -> Result<()> {
+    conn.prepare_cached(
+        "CREATE TEMP TABLE IF NOT EXISTS dirty_claims (id TEXT PRIMARY KEY) WITHOUT ROWID",
+    )?
+    .execute([])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO temp.dirty_claims (id) VALUES (?1)")?
+        .execute([claim])?;
+    Ok(())
+}
+
+/// Re-index every claim marked since the last flush.
+pub fn flush_search(conn: &Connection) -> Result<()> {
+    let exists: bool = conn
+        .prepare_cached("SELECT count(*) FROM temp.sqlite_schema WHERE name = 'dirty_claims'")?
+        .query_row([], |r| r.get::<_, i64>(0))?
+        > 0;
+    if !exists {
+        return Ok(());
+    }
+    let dirty: Vec<String> = conn
+        .prepare_cached("SELECT id FROM temp.dirty_claims")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for c in &dirty {
+        reindex_claim(conn, c)?;
+    }
+    conn.prepare_cached("DELETE FROM temp.dirty_claims")?
+        .execute([])?;
     Ok(())
 }
 

@@ -149,6 +149,7 @@ impl Store {
         if w.emitted > 0 {
             let last = w.last;
             set_meta(&tx, "hlc", &last.0.to_string())?;
+            apply::flush_search(&tx)?;
         }
         tx.commit()?;
         Ok(out)
@@ -195,7 +196,7 @@ impl Writer<'_> {
 
     /// Apply and log an operation made elsewhere (an import keeps its own ids and times).
     pub fn record(&mut self, op: &Op) -> Result<()> {
-        apply(self.tx, op)?;
+        apply::apply_deferred(self.tx, op)?;
         append_op(self.tx, op)?;
         self.emitted += 1;
         Ok(())

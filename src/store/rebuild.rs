@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, types::Value};
 
-use super::{Store, apply, migrate};
+use super::{Store, migrate};
 use crate::error::Result;
 use crate::ops::{Hlc, Op, OpKind};
 
@@ -97,8 +97,9 @@ impl Store {
         migrate(&mut fresh, std::path::Path::new(":memory:"), None)?;
         let tx = fresh.transaction()?;
         for op in self.ops()? {
-            apply(&tx, &op)?;
+            super::apply::apply_deferred(&tx, &op)?;
         }
+        super::apply::flush_search(&tx)?;
         tx.commit()?;
         let mut diffs = Vec::new();
         for (table, sql) in FOLDED {

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::{Store, append_op, apply, get_meta, set_meta};
+use super::{Store, append_op, get_meta, set_meta};
 use crate::error::{Error, Result};
 use crate::ops::{Hlc, Op, OpKind};
 use crate::sync::protocol::SequencedOp;
@@ -248,7 +248,7 @@ impl Store {
             if known.is_some() {
                 continue;
             }
-            apply(&tx, &s.op).map_err(|e| {
+            super::apply::apply_deferred(&tx, &s.op).map_err(|e| {
                 Error::Remote(format!(
                     "operation {} (#{}) from the remote cannot be applied here: {e}",
                     s.op.id, s.seq
@@ -265,6 +265,7 @@ impl Store {
         if max_hlc > last {
             set_meta(&tx, "hlc", &max_hlc.to_string())?;
         }
+        super::apply::flush_search(&tx)?;
         tx.execute(
             "UPDATE remotes SET cursor = ?2, last_sync = ?3 WHERE name = ?1",
             params![
