@@ -72,12 +72,15 @@ pub fn fold(name: &str) -> String {
 
 /// Parse a date given as `YYYY-MM-DD` (or an RFC 3339 timestamp, whose date is kept).
 pub fn parse_date(what: &str, s: &str) -> Result<NaiveDate> {
+    use chrono::Datelike;
     let t = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+    let parsed = NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.date_naive())
+    });
+    if let Some(d) = parsed.filter(|d| (1..=9999).contains(&d.year())) {
         return Ok(d);
-    }
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.date_naive());
     }
     Err(Error::Invalid(format!(
         "invalid {what} '{s}': use YYYY-MM-DD, e.g. 2021-03-21"

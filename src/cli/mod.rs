@@ -296,7 +296,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     ))
                 })?,
             };
-            let data = read_bytes(&file)?;
+            let data = read_bytes(&file, u64::MAX - 1)?;
             let sum = interchange::import(&mut store, &file.display().to_string(), &data, format)?;
             style.out(&sum, || {
                 format!(
@@ -481,22 +481,34 @@ fn show_claim(store: &Store, style: Style, id: &str, verb: &str) -> Result<()> {
     Ok(())
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+/// Read a file (or standard input for `-`), refusing more than `limit` bytes.
+fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let mut data = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .context("cannot read standard input")?;
-    } else {
-        data = std::fs::read(path)
-            .map_err(|e| claimdb::Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+    let reader: Box<dyn Read> =
+        if path == Path::new("-") {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path).map_err(|e| {
+                claimdb::Error::Invalid(format!("cannot read {}: {e}", path.display()))
+            })?)
+        };
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| claimdb::Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+    if data.len() as u64 > limit {
+        return Err(claimdb::Error::Invalid(format!(
+            "{} is over the limit of {limit} bytes",
+            path.display()
+        ))
+        .into());
     }
     Ok(data)
 }
 
 /// Read an article text file, which must be UTF-8.
 fn read_text(path: &Path) -> Result<String> {
-    let data = read_bytes(path)?;
+    let data = read_bytes(path, claimdb::text::MAX_ARTICLE_BYTES as u64)?;
     String::from_utf8(data).map_err(|e| {
         claimdb::Error::Invalid(format!(
             "{} is not UTF-8 text (bad byte at offset {}); convert it to UTF-8 first",

@@ -52,6 +52,9 @@ pub fn remote(store: &mut Store, style: Style, cmd: RemoteCmd) -> Result<()> {
                     claimdb::Error::Invalid(format!("cannot read CA certificate {p}: {e}"))
                 })?;
             }
+            if let Some(t) = &token {
+                client::check_token(t.trim())?;
+            }
             store.remote_add(&name, &url, ca.as_deref())?;
             let info = store.remote(&name)?;
             if let Some(t) = token {

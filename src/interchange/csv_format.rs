@@ -69,6 +69,23 @@ pub(super) fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<usiz
     Ok(n)
 }
 
+/// The 1-based line of `text` where the record at byte `at` starts (any line ending).
+fn line_at(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = at.min(bytes.len());
+    while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
+        at += 1;
+    }
+    let before = &bytes[..at];
+    let lf = before.iter().filter(|b| **b == b'\n').count();
+    let lone_cr = before
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\r' && before.get(i + 1) != Some(&b'\n'))
+        .count();
+    lf + lone_cr + 1
+}
+
 pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -78,11 +95,17 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
         .map_err(|e| Error::Invalid(format!("line 1: {e}")))?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
-    for h in headers.iter() {
+    for (i, h) in headers.iter().enumerate() {
         if !COLUMNS.contains(&h.trim()) {
             return Err(Error::Invalid(format!(
                 "line 1: unknown column '{h}'; known columns: {}",
                 COLUMNS.join(", ")
+            )));
+        }
+        if headers.iter().take(i).any(|o| o.trim() == h.trim()) {
+            return Err(Error::Invalid(format!(
+                "line 1: the column '{}' appears twice; keep one",
+                h.trim()
             )));
         }
     }
@@ -92,10 +115,12 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
     let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| line_at(text, p.byte() as usize));
             Error::Invalid(format!("line {line}: {e}"))
         })?;
-        let line = rec.position().map_or(0, |p| p.line()) as usize;
+        let line = rec
+            .position()
+            .map_or(0, |p| line_at(text, p.byte() as usize));
         let get = |name: &str| {
             col(name)
                 .and_then(|i| rec.get(i))
@@ -126,11 +151,10 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            // A workflow default or a derived status is not a verdict to record, and a note
-            // only travels with a verdict.
-            note: get("status")
-                .filter(|s| s != "unverified" && s != "disputed")
-                .and(get("note")),
+            // A derived status (disputed) and the default (unverified) are not verdicts to
+            // record; the note exported beside a dispute goes with it. A note beside
+            // `unverified` has no verdict to belong to and is refused like one with no status.
+            note: get("status").filter(|s| s != "disputed").and(get("note")),
             status: get("status").filter(|s| s != "unverified" && s != "disputed"),
             create_article: true,
             deleted,

@@ -137,11 +137,13 @@ impl Record {
             Record::Article {
                 url,
                 title,
+                lang,
                 text: body,
                 ..
             } => {
                 check("article URL", url, MAX_NAME_CHARS)?;
                 check("title", title, MAX_NAME_CHARS)?;
+                check("language", lang, 35)?;
                 if body
                     .as_ref()
                     .is_some_and(|b| b.len() > text::MAX_ARTICLE_BYTES)
@@ -164,8 +166,16 @@ impl Record {
             Record::Appearance { quote, anchor, .. } => {
                 check("quote", quote, MAX_QUOTE_CHARS)?;
                 if let Some(a) = anchor {
-                    if a.end < a.start {
-                        return Err(Error::invalid("the quote anchor ends before it starts"));
+                    let len = quote.as_deref().map(|q| q.chars().count() as u64);
+                    let fits = a.start <= a.end
+                        && a.end <= text::MAX_ARTICLE_BYTES as u64
+                        && len.is_some_and(|n| a.end - a.start == n)
+                        && a.prefix.chars().count() <= text::CONTEXT_CHARS
+                        && a.suffix.chars().count() <= text::CONTEXT_CHARS;
+                    if !fits {
+                        return Err(Error::invalid(
+                            "the quote anchor does not fit its quote (start..end must span the quote, with at most 32 characters of context)",
+                        ));
                     }
                 }
             }
@@ -263,7 +273,7 @@ pub(crate) fn parse_json(text: &str) -> std::result::Result<Vec<Located>, String
     struct Doc {
         format: String,
         version: u32,
-        records: Vec<serde_json::Value>,
+        records: Vec<Box<serde_json::value::RawValue>>,
     }
     let doc: Doc = serde_json::from_str(text)
         .map_err(|e| format!("line {}: {e}; this must be a claimdb JSON export", e.line()))?;
@@ -278,7 +288,7 @@ pub(crate) fn parse_json(text: &str) -> std::result::Result<Vec<Located>, String
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            serde_json::from_value(v)
+            serde_json::from_str(v.get())
                 .map(|record| Located {
                     line: i + 1,
                     unit: "record",

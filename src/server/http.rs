@@ -254,10 +254,11 @@ async fn whoami(
 async fn pull(
     State(s): State<Shared>,
     Peer(peer): Peer,
-    Path(workspace): Path<String>,
+    workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
+    let workspace = workspace_name(workspace)?;
     let m = authenticate(&s, peer, &headers).await?;
     in_workspace(&m, &workspace)?;
     let (mut after, mut limit) = (0u64, 1_000usize);
@@ -299,9 +300,10 @@ async fn pull(
 async fn push(
     State(s): State<Shared>,
     Peer(peer): Peer,
-    Path(workspace): Path<String>,
+    workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> Result<Response, ServerError> {
+    let workspace = workspace_name(workspace)?;
     let (parts, body) = request.into_parts();
     let m = authenticate(&s, peer, &parts.headers).await?;
     in_workspace(&m, &workspace)?;
@@ -334,15 +336,48 @@ async fn push(
 }
 
 /// The request body, gunzipped if it says so, refused past [`MAX_BODY_BYTES`].
+/// The workspace named in the path, or a JSON 400 when the path cannot be decoded.
+fn workspace_name(
+    p: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<String, ServerError> {
+    p.map(|Path(w)| w).map_err(|e| ServerError::BadRequest {
+        code: "bad_request",
+        message: format!("the workspace in the path is not valid: {}", e.body_text()),
+    })
+}
+
 async fn read_body(body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ServerError> {
     let too_large = || {
         ServerError::TooLarge(format!(
             "the body is over {MAX_BODY_BYTES} bytes; push fewer operations at a time"
         ))
     };
+    // A declared length over the limit is refused before reading anything.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
     let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| too_large())?;
+        .map_err(|e| {
+            let mut chain = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(inner) = src {
+                chain.push_str(&inner.to_string());
+                src = inner.source();
+            }
+            if chain.contains("length limit exceeded") {
+                too_large()
+            } else {
+                ServerError::BadRequest {
+                    code: "bad_request",
+                    message: "the request body could not be read".into(),
+                }
+            }
+        })?;
     match headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())

@@ -62,7 +62,8 @@ pub fn resolve(conn: &Connection, table: Table, input: &str) -> Result<Uuid> {
     let noun = table.noun();
     let Some(prefix) = normalize_prefix(input) else {
         return Err(Error::Invalid(format!(
-            "'{input}' is not a {noun} id; give the id or a prefix of at least {MIN_PREFIX} hex digits"
+            "'{input}' is not {} {noun} id; give the id or a prefix of at least {MIN_PREFIX} hex digits",
+            if noun.starts_with('a') { "an" } else { "a" }
         )));
     };
     let digits = prefix.chars().filter(|c| *c != '-').count();

@@ -63,6 +63,10 @@ pub fn check_remote_url(url: &str) -> Result<(String, String)> {
         return Err(bad());
     }
     let base = &url[..url.len() - path.len() - 1];
+    let parsed = reqwest::Url::parse(base).map_err(|_| bad())?;
+    if parsed.host_str().is_none_or(str::is_empty) || parsed.path() != "/" {
+        return Err(bad());
+    }
     Ok((base.to_string(), workspace.to_string()))
 }
 

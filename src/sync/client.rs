@@ -197,21 +197,44 @@ pub struct HttpTransport {
 }
 
 /// Per-request timeout, overridable with `CLAIMDB_HTTP_TIMEOUT` (seconds).
-fn request_timeout() -> Duration {
-    std::env::var("CLAIMDB_HTTP_TIMEOUT")
+fn request_timeout() -> Result<Duration> {
+    let Ok(v) = std::env::var("CLAIMDB_HTTP_TIMEOUT") else {
+        return Ok(Duration::from_secs(120));
+    };
+    v.trim()
+        .parse::<f64>()
         .ok()
-        .and_then(|s| s.parse().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
         .map(Duration::from_secs_f64)
-        .unwrap_or(Duration::from_secs(120))
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "CLAIMDB_HTTP_TIMEOUT is '{v}'; give a number of seconds above 0 and at most 86400"
+            ))
+        })
+}
+
+/// A token must be what `claimdb server member-add` printed: visible ASCII, no spaces.
+pub fn check_token(token: &str) -> Result<()> {
+    if token.is_empty() || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::Invalid(
+            "the token contains spaces, control or non-ASCII characters; paste it exactly as \
+             `claimdb server member-add` printed it"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 impl HttpTransport {
     pub fn new(url: &str, token: Option<String>, ca_cert: Option<&Path>) -> Result<HttpTransport> {
         let (base, workspace) = check_remote_url(url)?;
+        if let Some(t) = &token {
+            check_token(t)?;
+        }
         let mut builder = reqwest::blocking::Client::builder()
             .user_agent(concat!("claimdb/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
-            .timeout(request_timeout());
+            .timeout(request_timeout()?);
         if let Some(path) = ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::Invalid(format!(
