@@ -227,8 +227,32 @@ fn malformed_requests_and_limits() {
     assert_eq!((s, code.as_str()), (400, "bad_request"));
     let (s, _) = refusal(post(b"\xff\xfe not json".to_vec()));
     assert_eq!(s, 400);
-    let big = vec![b' '; 17 * 1024 * 1024];
-    let (s, code) = refusal(post(big));
+    // A body over the limit is refused from its declared length, before it is sent.
+    let addr = d.server.url.trim_start_matches("http://").to_string();
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        tcp,
+        "POST /v1/workspaces/desk/ops HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        d.writer,
+        17 * 1024 * 1024
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(&tcp), &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // And, sent without a declared length, once it passes the limit.
+    let (s, code) = refusal(
+        client()
+            .post(&ops)
+            .bearer_auth(&d.writer)
+            .body(reqwest::blocking::Body::new(std::io::Cursor::new(vec![
+                b' ';
+                16 * 1024 * 1024 + 10
+            ])))
+            .send()
+            .unwrap(),
+    );
     assert_eq!((s, code.as_str()), (413, "too_large"));
     let many = json!({"ops": vec![json!({}); 1001]});
     let (s, code) = refusal(post(serde_json::to_vec(&many).unwrap()));
