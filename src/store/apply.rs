@@ -343,8 +343,11 @@ pub fn flush_search(conn: &Connection) -> Result<()> {
     if !exists {
         return Ok(());
     }
+    // In rowid order: FTS5 buffers ascending writes and flushes on every step back.
     let dirty: Vec<String> = conn
-        .prepare_cached("SELECT id FROM temp.dirty_claims")?
+        .prepare_cached(
+            "SELECT d.id FROM temp.dirty_claims d JOIN claims c ON c.id = d.id ORDER BY c.rowid",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for c in &dirty {
@@ -393,8 +396,15 @@ fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
         " · ",
         &[&claim, &speaker],
     )?;
-    conn.prepare_cached("DELETE FROM claim_fts WHERE rowid = ?1")?
-        .execute([rowid])?;
+    // Deleting a row that is not there would still cost FTS5 a flush.
+    let indexed: Option<i64> = conn
+        .prepare_cached("SELECT rowid FROM claim_fts WHERE rowid = ?1")?
+        .query_row([rowid], |r| r.get(0))
+        .optional()?;
+    if indexed.is_some() {
+        conn.prepare_cached("DELETE FROM claim_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     let alt = if [&text, &quotes, &notes, &names]
         .iter()
         .any(|s| s.contains('ı'))
