@@ -62,6 +62,30 @@ pub struct Op {
     pub kind: OpKind,
 }
 
+/// The kinds of entity operations create and refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    Source,
+    Article,
+    Claim,
+    Appearance,
+    Verdict,
+    Evidence,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Source => "source",
+            EntityKind::Article => "article",
+            EntityKind::Claim => "claim",
+            EntityKind::Appearance => "appearance",
+            EntityKind::Verdict => "verdict",
+            EntityKind::Evidence => "evidence",
+        }
+    }
+}
+
 /// A claim field that can be edited; the value travels with its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
@@ -199,41 +223,42 @@ impl OpKind {
     }
 
     /// The entity this operation brings into being, if it is a creation.
-    pub fn creates(&self) -> Option<Uuid> {
+    pub fn creates(&self) -> Option<(EntityKind, Uuid)> {
         match self {
-            OpKind::CreateSource { source, .. } => Some(*source),
-            OpKind::CreateArticle { article, .. } => Some(*article),
-            OpKind::CreateClaim { claim, .. } => Some(*claim),
-            OpKind::AddAppearance { appearance, .. } => Some(*appearance),
-            OpKind::AddVerdict { verdict, .. } => Some(*verdict),
-            OpKind::AddEvidence { evidence, .. } => Some(*evidence),
+            OpKind::CreateSource { source, .. } => Some((EntityKind::Source, *source)),
+            OpKind::CreateArticle { article, .. } => Some((EntityKind::Article, *article)),
+            OpKind::CreateClaim { claim, .. } => Some((EntityKind::Claim, *claim)),
+            OpKind::AddAppearance { appearance, .. } => Some((EntityKind::Appearance, *appearance)),
+            OpKind::AddVerdict { verdict, .. } => Some((EntityKind::Verdict, *verdict)),
+            OpKind::AddEvidence { evidence, .. } => Some((EntityKind::Evidence, *evidence)),
             OpKind::AddAlias { .. } | OpKind::SetClaim { .. } | OpKind::SetTag { .. } => None,
         }
     }
 
-    /// The entities that must exist before this operation can apply. (The verdicts a verdict
-    /// supersedes need not: superseding is recorded by id alone.)
-    pub fn references(&self) -> Vec<Uuid> {
+    /// The entities, with their kinds, that must exist before this operation can apply.
+    /// (The verdicts a verdict supersedes need not: superseding is recorded by id alone.)
+    pub fn references(&self) -> Vec<(EntityKind, Uuid)> {
+        use EntityKind::*;
         match self {
             OpKind::CreateSource { .. } => Vec::new(),
-            OpKind::AddAlias { source, .. } => vec![*source],
-            OpKind::CreateArticle { outlet, .. } => outlet.iter().copied().collect(),
-            OpKind::CreateClaim { speaker, .. } => speaker.iter().copied().collect(),
+            OpKind::AddAlias { source, .. } => vec![(Source, *source)],
+            OpKind::CreateArticle { outlet, .. } => outlet.iter().map(|o| (Source, *o)).collect(),
+            OpKind::CreateClaim { speaker, .. } => speaker.iter().map(|s| (Source, *s)).collect(),
             OpKind::SetClaim { claim, set, .. } => match set {
-                ClaimField::Speaker(Some(s)) => vec![*claim, *s],
-                _ => vec![*claim],
+                ClaimField::Speaker(Some(s)) => vec![(Claim, *claim), (Source, *s)],
+                _ => vec![(Claim, *claim)],
             },
             OpKind::SetTag { claim, .. }
             | OpKind::AddVerdict { claim, .. }
-            | OpKind::AddEvidence { claim, .. } => vec![*claim],
+            | OpKind::AddEvidence { claim, .. } => vec![(Claim, *claim)],
             OpKind::AddAppearance {
                 claim,
                 article,
                 via,
                 ..
-            } => std::iter::once(*claim)
-                .chain(*article)
-                .chain(*via)
+            } => std::iter::once((Claim, *claim))
+                .chain(article.map(|a| (Article, a)))
+                .chain(via.map(|v| (Source, v)))
                 .collect(),
         }
     }

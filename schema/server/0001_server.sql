@@ -23,8 +23,9 @@ CREATE INDEX members_workspace ON members(workspace, name);
 -- is refused instead of breaking every member's pull.
 CREATE TABLE entities (
     workspace TEXT NOT NULL,
+    kind      TEXT NOT NULL,
     id        TEXT NOT NULL,
-    PRIMARY KEY (workspace, id)
+    PRIMARY KEY (workspace, kind, id)
 ) STRICT, WITHOUT ROWID;
 
 -- The append-only log: `seq` is dense per workspace, taken inside the inserting transaction.

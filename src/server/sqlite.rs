@@ -215,9 +215,17 @@ impl SqliteBackend {
     }
 }
 
-fn entity_exists(conn: &Connection, workspace: &str, id: &Uuid) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM entities WHERE workspace = ?1 AND id = ?2")?
-        .query_row(params![workspace, id.to_string()], |_| Ok(()))
+fn entity_exists(
+    conn: &Connection,
+    workspace: &str,
+    kind: crate::ops::EntityKind,
+    id: &Uuid,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM entities WHERE workspace = ?1 AND kind = ?2 AND id = ?3")?
+        .query_row(
+            params![workspace, kind.as_str(), id.to_string()],
+            |_| Ok(()),
+        )
         .optional()
         .map(|r| r.is_some())
 }
@@ -310,9 +318,9 @@ impl Backend for SqliteBackend {
                 Some(_) => None,
                 None => {
                     let mut missing = None;
-                    for r in op.kind.references() {
-                        if !entity_exists(&tx, ws, &r)? {
-                            missing = Some(r);
+                    for (kind, id) in op.kind.references() {
+                        if !entity_exists(&tx, ws, kind, &id)? {
+                            missing = Some(format!("{} {id}", kind.as_str()));
                             break;
                         }
                     }
@@ -357,11 +365,11 @@ impl Backend for SqliteBackend {
                         body,
                         now()
                     ])?;
-                    if let Some(created) = op.kind.creates() {
+                    if let Some((kind, id)) = op.kind.creates() {
                         tx.prepare_cached(
-                            "INSERT OR IGNORE INTO entities (workspace, id) VALUES (?1, ?2)",
+                            "INSERT OR IGNORE INTO entities (workspace, kind, id) VALUES (?1, ?2, ?3)",
                         )?
-                        .execute(params![ws, created.to_string()])?;
+                        .execute(params![ws, kind.as_str(), id.to_string()])?;
                     }
                     OpResult {
                         id: Some(op.id),
