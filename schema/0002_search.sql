@@ -25,4 +25,4 @@ SELECT c.rowid AS rowid,
        coalesce((SELECT group_concat(sn.name, ' · ') FROM source_names sn
                  WHERE sn.source_id = c.speaker_id
                     OR sn.source_id IN (SELECT a.via_id FROM appearances a WHERE a.claim_id = c.id)), '') AS names
-FROM claims c);
+FROM claims c WHERE NOT c.deleted);

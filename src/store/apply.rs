@@ -360,9 +360,11 @@ pub fn flush_search(conn: &Connection) -> Result<()> {
 
 /// Rewrite the claim's full-text row from its text, quotes, notes and source names.
 fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
-    let Some((rowid, text, speaker)): Option<(i64, String, Option<String>)> = conn
-        .prepare_cached("SELECT rowid, text, speaker_id FROM claims WHERE id = ?1")?
-        .query_row([claim], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let Some((rowid, text, speaker, deleted)): Option<(i64, String, Option<String>, bool)> = conn
+        .prepare_cached("SELECT rowid, text, speaker_id, deleted FROM claims WHERE id = ?1")?
+        .query_row([claim], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?
     else {
         return Ok(());
@@ -404,6 +406,10 @@ fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
     if indexed.is_some() {
         conn.prepare_cached("DELETE FROM claim_fts WHERE rowid = ?1")?
             .execute([rowid])?;
+    }
+    // A deleted claim is not searchable.
+    if deleted {
+        return Ok(());
     }
     let alt = if [&text, &quotes, &notes, &names]
         .iter()

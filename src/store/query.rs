@@ -516,12 +516,17 @@ impl Store {
         let c = &self.conn;
         let hits: Vec<SearchHit> = c
             .prepare_cached(
-                "SELECT c.id, c.text, c.status,
-                        snippet(claim_fts, -1, char(2), char(3), '…', 16),
-                        bm25(claim_fts, 10.0, 5.0, 2.0, 3.0, 1.0) AS score
-                 FROM claim_fts JOIN claims c ON c.rowid = claim_fts.rowid
-                 WHERE claim_fts MATCH ?1 AND NOT c.deleted
-                 ORDER BY score LIMIT ?2",
+                // Rank first, then build snippets for the few rows kept: a snippet is costly,
+                // and deleted claims are not in the index at all.
+                "WITH top AS (
+                     SELECT rowid, bm25(claim_fts, 10.0, 5.0, 2.0, 3.0, 1.0) AS score
+                     FROM claim_fts WHERE claim_fts MATCH ?1 ORDER BY score LIMIT ?2)
+                 SELECT c.id, c.text, c.status,
+                        snippet(claim_fts, -1, char(2), char(3), '…', 16), top.score
+                 FROM top
+                 JOIN claim_fts ON claim_fts.rowid = top.rowid AND claim_fts MATCH ?1
+                 JOIN claims c ON c.rowid = top.rowid
+                 ORDER BY top.score",
             )?
             .query_map(
                 rusqlite::params![terms.join(" "), limit as i64],
