@@ -475,6 +475,12 @@ fn run(seed: u64, steps: usize) {
         ),
         (1, 1)
     );
+    // The HTTP layer's spliced page is the same page.
+    let member = &replicas[0].net.member;
+    let typed = backend.pull(member, 0, 1_000).unwrap();
+    let spliced: PullResponse =
+        serde_json::from_slice(&backend.pull_json(member, 0, 1_000).unwrap()).unwrap();
+    assert_eq!(spliced, typed, "seed {seed}: pull_json differs from pull");
     // 7. Nobody writes as someone else: an op by member1 pushed with member0's token.
     replicas[1]
         .store()

@@ -58,6 +58,13 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Operations after `after`, in sequence order, at most `limit`.
     fn pull(&self, member: &Member, after: u64, limit: usize) -> Result<PullResponse, ServerError>;
+
+    /// The same page, already encoded as the JSON body of the response. A backend that
+    /// stores operations as JSON can splice them in without decoding them.
+    fn pull_json(&self, member: &Member, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
+        let page = self.pull(member, after, limit)?;
+        Ok(serde_json::to_vec(&page).expect("pages serialize"))
+    }
 }
 
 /// Whether `member` may store `op` at server time `now_ms`: it must be written as the member

@@ -292,8 +292,8 @@ async fn pull(
     }
     let limit = limit.clamp(1, MAX_PAGE);
     let b = s.backend.clone();
-    let page = blocking(move || b.pull(&m, after, limit)).await?;
-    Ok(Json(page).into_response())
+    let page = blocking(move || b.pull_json(&m, after, limit)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
 }
 
 /// `POST /v1/workspaces/{workspace}/ops`: 200 (per-op results), 400, 401, 403, 413.

@@ -386,6 +386,37 @@ impl Backend for SqliteBackend {
         Ok(PushResponse { results, head: seq })
     }
 
+    fn pull_json(&self, member: &Member, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
+        // Stored bodies are the canonical JSON of each operation: splice them in as they are.
+        let conn = self.conn();
+        let ws = member.workspace.as_str();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, body FROM ops WHERE workspace = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let mut rows = stmt.query(params![ws, after as i64, limit as i64])?;
+        let mut out = Vec::with_capacity(limit.min(1024) * 512);
+        out.extend_from_slice(b"{\"ops\":[");
+        let mut first = true;
+        while let Some(r) = rows.next()? {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            let seq: i64 = r.get(0)?;
+            out.extend_from_slice(format!("{{\"seq\":{seq},\"op\":").as_bytes());
+            out.extend_from_slice(
+                r.get_ref(1)?
+                    .as_str()
+                    .map_err(|e| ServerError::Internal(e.to_string()))?
+                    .as_bytes(),
+            );
+            out.push(b'}');
+        }
+        drop(rows);
+        out.extend_from_slice(format!("],\"head\":{}}}", head(&conn, ws)?).as_bytes());
+        Ok(out)
+    }
+
     fn pull(&self, member: &Member, after: u64, limit: usize) -> Result<PullResponse, ServerError> {
         let conn = self.conn();
         let ws = member.workspace.as_str();
