@@ -174,7 +174,8 @@ pub enum OpKind {
         anchor: Option<Anchor>,
         created_at: DateTime<Utc>,
     },
-    /// A verdict is never edited: a later one lists the verdicts it supersedes.
+    /// A verdict is never edited: a later one lists the verdicts it supersedes (only verdicts
+    /// of the same claim count).
     AddVerdict {
         verdict: Uuid,
         claim: Uuid,

@@ -43,7 +43,8 @@ pub fn claim_reviews(store: &Store, opts: &ClaimReviewOptions) -> Result<Vec<Val
         "SELECT c.id, c.text, c.status, c.said_on, s.name, s.kind,
                 (SELECT max(v.created_at) FROM verdicts v WHERE v.claim_id = c.id),
                 (SELECT v.note FROM verdicts v WHERE v.claim_id = c.id
-                 AND NOT EXISTS (SELECT 1 FROM verdict_supersedes x WHERE x.superseded_id = v.id)
+                 AND NOT EXISTS (SELECT 1 FROM verdict_supersedes x JOIN verdicts w ON w.id = x.verdict_id
+                             WHERE x.superseded_id = v.id AND w.claim_id = v.claim_id)
                  ORDER BY v.created_at DESC, v.id LIMIT 1)
          FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id
          WHERE NOT c.deleted ORDER BY c.id",

@@ -32,7 +32,8 @@ pub(super) fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<usiz
     let mut stmt = c.prepare(
         "SELECT c.id, c.text, s.name, c.said_on, c.status,
                 (SELECT v.note FROM verdicts v WHERE v.claim_id = c.id
-                 AND NOT EXISTS (SELECT 1 FROM verdict_supersedes x WHERE x.superseded_id = v.id)
+                 AND NOT EXISTS (SELECT 1 FROM verdict_supersedes x JOIN verdicts w ON w.id = x.verdict_id
+                             WHERE x.superseded_id = v.id AND w.claim_id = v.claim_id)
                  ORDER BY v.created_at DESC, v.id LIMIT 1),
                 (SELECT group_concat(tag, ';') FROM (SELECT tag FROM claim_tags t
                  WHERE t.claim_id = c.id ORDER BY tag)),

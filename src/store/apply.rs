@@ -49,19 +49,12 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
             for alias in aliases {
                 add_name(conn, *source, alias, true)?;
             }
+            // A second creation may bring new names: the claims' search rows include them.
+            mark_source_claims(conn, *source)?;
         }
         OpKind::AddAlias { source, alias } => {
             add_name(conn, *source, alias, true)?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT id FROM claims WHERE speaker_id = ?1
-                 UNION SELECT claim_id FROM appearances WHERE via_id = ?1",
-            )?;
-            let claims: Vec<String> = stmt
-                .query_map([source.to_string()], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            for c in claims {
-                mark_dirty(conn, &c)?;
-            }
+            mark_source_claims(conn, *source)?;
         }
         OpKind::CreateArticle {
             article,
@@ -309,7 +302,8 @@ fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
     let statuses: Vec<String> = conn
         .prepare_cached(
             "SELECT DISTINCT status FROM verdicts v WHERE v.claim_id = ?1
-             AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)",
+             AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s JOIN verdicts w ON w.id = s.verdict_id
+                             WHERE s.superseded_id = v.id AND w.claim_id = v.claim_id)",
         )?
         .query_map([claim], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
@@ -320,6 +314,21 @@ fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
     };
     conn.prepare_cached("UPDATE claims SET status = ?1 WHERE id = ?2")?
         .execute(params![status, claim])?;
+    Ok(())
+}
+
+/// Mark every claim that names `source` (as speaker or relay) for re-indexing.
+fn mark_source_claims(conn: &Connection, source: Uuid) -> Result<()> {
+    let claims: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM claims WHERE speaker_id = ?1
+             UNION SELECT claim_id FROM appearances WHERE via_id = ?1",
+        )?
+        .query_map([source.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for c in claims {
+        mark_dirty(conn, &c)?;
+    }
     Ok(())
 }
 

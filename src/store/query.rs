@@ -301,7 +301,8 @@ impl Store {
         let mut out: Vec<VerdictView> = c
             .prepare_cached(
                 "SELECT v.id, v.status, v.note, v.author, v.created_at,
-                        NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)
+                        NOT EXISTS (SELECT 1 FROM verdict_supersedes s JOIN verdicts w ON w.id = s.verdict_id
+                             WHERE s.superseded_id = v.id AND w.claim_id = v.claim_id)
                  FROM verdicts v WHERE v.claim_id = ?1
                  ORDER BY v.created_at, (SELECT hlc FROM ops WHERE entity = v.id), v.id",
             )?

@@ -584,7 +584,8 @@ fn verdict(w: &mut Writer<'_>, claim: Uuid, status: Status, note: Option<String>
         .conn()
         .prepare_cached(
             "SELECT id FROM verdicts v WHERE v.claim_id = ?1
-             AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s WHERE s.superseded_id = v.id)
+             AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s JOIN verdicts w ON w.id = s.verdict_id
+                             WHERE s.superseded_id = v.id AND w.claim_id = v.claim_id)
              ORDER BY id",
         )?
         .query_map([claim.to_string()], |r| r.get::<_, String>(0))?
