@@ -39,38 +39,45 @@ fn server_backup_while_serving_restores_to_the_same_log() {
     let data = tempfile::tempdir().unwrap();
     Server::workspace(data.path(), "desk");
     let server = Server::start(data.path());
-    let token = Server::member(data.path(), "desk", "alice", "writer");
-    let alice = Env::as_user("alice");
-    alice.ok(&[
-        "remote",
-        "add",
-        "origin",
-        &format!("{}/desk", server.url),
-        "--token",
-        &token,
-    ]);
+    let alice = server.join("alice", "writer");
     for i in 0..20 {
         alice.ok(&["claim", "add", &format!("Server claim {i}")]);
     }
     alice.ok(&["push"]);
     let backup = data.path().join("server-backup.db");
     Server::admin(data.path(), &["backup", backup.to_str().unwrap()]);
+    // Work goes on after the backup, then the server is lost.
+    for i in 20..25 {
+        alice.ok(&["claim", "add", &format!("Server claim {i}")]);
+    }
+    alice.ok(&["push"]);
     drop(server);
-    // Restore into a new data directory and serve it.
+    // Restore into a new data directory and serve it; alice resets her remote so the
+    // changes the backup lacks are sent again.
     let restored = tempfile::tempdir().unwrap();
     std::fs::copy(&backup, restored.path().join("server.db")).unwrap();
     let server = Server::start(restored.path());
-    let bob = Env::as_user("alice");
-    bob.ok(&[
+    assert_eq!(
+        Server::log_stats(restored.path()).0,
+        20,
+        "the backup holds what was pushed before it"
+    );
+    alice.ok(&[
         "remote",
-        "add",
+        "set-url",
         "origin",
         &format!("{}/desk", server.url),
-        "--token",
-        &token,
     ]);
+    alice.ok(&["remote", "reset", "origin"]);
+    alice.ok(&["sync"]);
+    assert_eq!(
+        Server::log_stats(restored.path()),
+        (25, 25, 25),
+        "nothing lost, nothing twice"
+    );
+    let bob = server.join("bob", "reader");
     bob.ok(&["pull"]);
-    assert_eq!(bob.typed::<Claims>(&["claim", "list"]).claims.len(), 20);
+    assert_eq!(bob.typed::<Claims>(&["claim", "list"]).claims.len(), 25);
     assert_eq!(
         alice.ok(&["export", "--format", "jsonl"]),
         bob.ok(&["export", "--format", "jsonl"])

@@ -166,6 +166,9 @@ pub enum RemoteCmd {
     Remove { name: String },
     /// Point a remote at a new URL, keeping what was pushed and pulled
     SetUrl { name: String, url: String },
+    /// Forget what was pushed to and pulled from a remote, so the next sync sends and reads
+    /// everything again (after the server was restored from a backup)
+    Reset { name: String },
     /// Unpushed changes, pull cursor and last sync of a remote (or all)
     Status { name: Option<String> },
 }

@@ -83,15 +83,6 @@ pub fn save_token(url: &str, token: &str) -> Result<PathBuf> {
     write_credentials(&creds)
 }
 
-/// Drop the stored token for `url`, if there is one.
-pub fn forget_token(url: &str) -> Result<()> {
-    let mut creds = load_credentials()?;
-    if creds.tokens.remove(url).is_some() {
-        write_credentials(&creds)?;
-    }
-    Ok(())
-}
-
 fn write_credentials(creds: &Credentials) -> Result<PathBuf> {
     let path = credentials_path()?;
     if let Some(dir) = path.parent() {

@@ -99,13 +99,22 @@ pub fn remote(store: &mut Store, style: Style, cmd: RemoteCmd) -> Result<()> {
             style.out(&info, || format!("remote {name} now at {}", info.url));
         }
         RemoteCmd::Remove { name } => {
-            let url = store.remote(&name)?.url;
+            // The stored token stays: it is kept per URL, for every database using this
+            // configuration.
             store.remote_remove(&name)?;
-            if store.remotes()?.iter().all(|r| r.url != url) {
-                config::forget_token(&url)?;
-            }
             style.out(&serde_json::json!({ "removed": name }), || {
                 format!("removed remote {name}")
+            });
+        }
+        RemoteCmd::Reset { name } => {
+            store.remote_reset(&name)?;
+            let info = store.remote(&name)?;
+            style.out(&info, || {
+                format!(
+                    "remote {name} reset: the next sync sends all {} of this database's changes again \
+                     and reads the remote's log from the start (nothing is duplicated)",
+                    info.unpushed
+                )
             });
         }
         RemoteCmd::Status { name } => {
@@ -202,10 +211,19 @@ pub fn transfer(
         s
     });
     if refused > 0 {
+        let reason = refusal.unwrap_or_default();
+        let hint = if reason.starts_with("wrong_author") {
+            "; record changes under your member name (--user or CLAIMDB_USER)"
+        } else if reason.starts_with("clock_ahead") {
+            "; this computer's clock is ahead: set it right"
+        } else if reason.starts_with("unknown_reference") {
+            "; the change refers to something the remote never received"
+        } else {
+            ""
+        };
         return Err(claimdb::Error::Remote(format!(
-            "the remote refused {refused} change(s) ({}); they stay in this database only, \
-             `claimdb remote status` counts them. Record changes under your member name (--user)",
-            refusal.unwrap_or_default()
+            "the remote refused {refused} change(s) ({reason}); they stay in this database only, \
+             `claimdb remote status` counts them{hint}"
         ))
         .into());
     }

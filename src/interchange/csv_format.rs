@@ -155,7 +155,7 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
             // A derived status (disputed) and the default (unverified) are not verdicts to
             // record; the note exported beside a dispute goes with it. A note beside
             // `unverified` has no verdict to belong to and is refused like one with no status.
-            note: get("status").filter(|s| s != "disputed").and(get("note")),
+            note: get("note").filter(|_| get("status").as_deref() != Some("disputed")),
             status: get("status").filter(|s| s != "unverified" && s != "disputed"),
             create_article: true,
             deleted,

@@ -118,6 +118,15 @@ impl Record {
 
     /// Check texts against the same limits the commands apply.
     fn validate(&self) -> Result<()> {
+        use chrono::Datelike;
+        let date = match self {
+            Record::Claim { said_on, .. } => *said_on,
+            Record::Article { published, .. } => *published,
+            _ => None,
+        };
+        if date.is_some_and(|d| !(1..=9999).contains(&d.year())) {
+            return Err(Error::invalid("a date must fall in the years 1 to 9999"));
+        }
         let check = |what: &str, v: &Option<String>, max: usize| -> Result<()> {
             if let Some(v) = v {
                 text::required(what, v, max)?;

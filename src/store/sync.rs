@@ -101,12 +101,30 @@ impl Store {
     }
 
     pub fn remote_remove(&mut self, name: &str) -> Result<()> {
-        let n = self
-            .conn
-            .execute("DELETE FROM remotes WHERE name = ?1", [name])?;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute("DELETE FROM remotes WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(no_remote(name));
         }
+        tx.execute("DELETE FROM refused WHERE remote = ?1", [name])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Start over with a remote: every change of this replica counts as unpushed and the
+    /// remote's log is read from the start. Both are idempotent, so nothing is duplicated;
+    /// this repairs a database after its server was restored from an older backup.
+    pub fn remote_reset(&mut self, name: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE remotes SET pushed_seq = 0, cursor = 0 WHERE name = ?1",
+            [name],
+        )?;
+        if n == 0 {
+            return Err(no_remote(name));
+        }
+        tx.execute("DELETE FROM refused WHERE remote = ?1", [name])?;
+        tx.commit()?;
         Ok(())
     }
 

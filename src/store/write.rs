@@ -445,7 +445,9 @@ fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
     let status = new.status.as_deref().map(status_arg).transpose()?;
     let note = text::optional("note", new.note.as_deref(), MAX_NOTE_CHARS)?;
     if note.is_some() && status.is_none() {
-        return Err(Error::invalid("--note needs --status"));
+        return Err(Error::invalid(
+            "a note is the rationale of a verdict: give a status with it (--status)",
+        ));
     }
     let speaker = match &new.speaker {
         Some(s) => Some(source_or_create(w, s, SourceKind::Person)?),

@@ -283,7 +283,7 @@ impl HttpTransport {
         label: &str,
         build: impl Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
     ) -> Result<T> {
-        let trace = std::env::var_os("CLAIMDB_TRACE_HTTP").is_some();
+        let trace = std::env::var("CLAIMDB_TRACE_HTTP").is_ok_and(|v| !v.is_empty() && v != "0");
         let mut delay = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
