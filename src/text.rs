@@ -93,6 +93,12 @@ pub fn timestamp(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A tag as it is kept: folded (see [`fold_tag`]), not empty, within the name limit.
+pub fn tag(tag: &str) -> Result<String> {
+    let folded = fold_tag(tag);
+    required("tag", &folded, MAX_NAME_CHARS)
+}
+
 /// The form tags are kept in: lower case, with the Turkish İ lowered to a plain i.
 pub fn fold_tag(tag: &str) -> String {
     tag.trim()

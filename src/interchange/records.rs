@@ -127,6 +127,19 @@ impl Record {
         if date.is_some_and(|d| !(1..=9999).contains(&d.year())) {
             return Err(Error::invalid("a date must fall in the years 1 to 9999"));
         }
+        let created = match self {
+            Record::Source { created_at, .. }
+            | Record::Article { created_at, .. }
+            | Record::Claim { created_at, .. }
+            | Record::Appearance { created_at, .. }
+            | Record::Verdict { created_at, .. }
+            | Record::Evidence { created_at, .. } => created_at,
+        };
+        if !(1..=9999).contains(&created.year()) {
+            return Err(Error::invalid(
+                "created_at must fall in the years 1 to 9999",
+            ));
+        }
         let check = |what: &str, v: &Option<String>, max: usize| -> Result<()> {
             if let Some(v) = v {
                 text::required(what, v, max)?;
@@ -169,7 +182,7 @@ impl Record {
                 text::required("claim text", t, MAX_CLAIM_CHARS)?;
                 text::required("created_by", created_by, MAX_NAME_CHARS)?;
                 for tag in tags {
-                    text::required("tag", tag, MAX_NAME_CHARS)?;
+                    text::tag(tag)?;
                 }
             }
             Record::Appearance { quote, anchor, .. } => {

@@ -61,7 +61,7 @@ pub struct ClaimEdit {
 }
 
 fn tag(t: &str) -> Result<String> {
-    Ok(text::fold_tag(&text::required("tag", t, MAX_NAME_CHARS)?))
+    text::tag(t)
 }
 
 fn status_arg(s: &str) -> Result<Status> {
