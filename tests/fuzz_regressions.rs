@@ -69,9 +69,9 @@ fn seeds_import() {
 
 // ----- regressions ---------------------------------------------------------------------------
 
-/// The server checks that an operation's references exist in the workspace, but not that
-/// they are entities of the right kind: it accepts a verdict whose `claim` is a source, and
-/// every client's pull then fails at it with a foreign key error.
+/// The server must check the kind of what an operation refers to, not only that it exists:
+/// a verdict whose `claim` is a source, once accepted, fails every client's pull with a
+/// foreign key error.
 #[test]
 fn server_push_refuses_a_verdict_on_a_source() {
     checks::check_server_push(&regression("server_push-verdict-on-a-source.json"));
@@ -84,10 +84,9 @@ fn server_push_refuses_a_verdict_on_an_appearance() {
 }
 
 /// Two members create the same source (its id is derived from the name), one with an alias.
-/// Where the claim naming it as speaker already exists when the second creation arrives,
-/// the alias is added to the source's names but the claim is not re-indexed for search:
-/// searching for "Antonov" misses it on that replica only, and the search index differs from
-/// a rebuild from the log.
+/// Where the claim naming it as speaker already exists when the second creation arrives, the
+/// claim must be re-indexed for search; otherwise searching for "Antonov" misses it on that
+/// replica only, and the search index differs from a rebuild from the log.
 #[test]
 fn merge_reindexes_claims_when_a_source_is_created_again() {
     checks::check_merge(&merge_scenario("merge-source-recreated-with-alias.json"));
@@ -99,10 +98,10 @@ fn merge_reindexes_claims_when_a_source_is_created_again_fuzzed() {
     checks::check_merge(&merge_scenario("merge-source-recreated-fuzzed.json"));
 }
 
-/// A verdict that supersedes a verdict of another claim (the server accepts any ids in
-/// `supersedes`, and so does a JSON import) refreshes only its own claim's status: where the
-/// superseded verdict arrived first, the other claim keeps the superseded status ("false"),
-/// elsewhere it is "unverified", so replicas disagree for good.
+/// A verdict that lists a verdict of another claim in `supersedes` (the server accepts any
+/// ids there, and so does a JSON import) must not make that claim's status depend on arrival
+/// order: refreshing only the superseding verdict's claim left "false" on one replica and
+/// "unverified" on another.
 #[test]
 fn merge_status_does_not_depend_on_arrival_order_across_claims() {
     checks::check_merge(&merge_scenario(
@@ -110,9 +109,8 @@ fn merge_status_does_not_depend_on_arrival_order_across_claims() {
     ));
 }
 
-/// A tag made only of U+0307 (combining dot above) passes the import's check (it is not
-/// empty) but folds to the empty string, so the claim is stored with the tag "" and its
-/// export no longer imports ("tag is empty"). The same through `claim edit --add-tag`.
+/// A tag made only of U+0307 (combining dot above) is not empty but folds to the empty
+/// string; stored as "", it made the export impossible to import again ("tag is empty").
 #[test]
 fn import_jsonl_tag_that_folds_to_nothing() {
     checks::check_import(&regression("import-jsonl-tag-that-folds-to-nothing"));
@@ -124,8 +122,8 @@ fn import_csv_tag_that_folds_to_nothing() {
     checks::check_import(&regression("import-csv-tag-that-folds-to-nothing"));
 }
 
-/// A `created_at` after year 9999 imports, is written as `+10000-01-01T00:00:00.000Z`, which
-/// the export cannot read back, and comes out as 1970-01-01T00:00:00Z.
+/// A `created_at` after year 9999 is written as `+10000-01-01T00:00:00.000Z`, which the
+/// export cannot read back: it came out as 1970-01-01T00:00:00Z.
 #[test]
 fn import_jsonl_created_at_after_9999() {
     checks::check_import(&regression("import-jsonl-created-at-after-9999"));
