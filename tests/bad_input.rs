@@ -12,32 +12,7 @@ const INCOMPATIBLE: i32 = 4;
 /// A database with an article (with text), a source and a claim with a verdict.
 fn seeded() -> (Env, String) {
     let env = Env::new();
-    let text = env.path("article.txt");
-    std::fs::write(
-        &text,
-        "The minister said the bridge would open in June. Critics said it would open in 2027.",
-    )
-    .unwrap();
-    env.ok(&[
-        "article",
-        "add",
-        "https://news.example/bridge",
-        "--text-file",
-        text.to_str().unwrap(),
-    ]);
-    env.ok(&["source", "add", "Ayşe Öztürk", "--alias", "The minister"]);
-    env.ok(&[
-        "claim",
-        "add",
-        "The bridge opens in June",
-        "--speaker",
-        "the minister",
-        "--article",
-        "https://news.example/bridge",
-        "--quote",
-        "the bridge would open in June",
-    ]);
-    let id = env.claim_id("bridge opens");
+    let id = common::seed_bridge(&env, &[]);
     env.ok(&["mark", &id, "in-progress"]);
     (env, id)
 }

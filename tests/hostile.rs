@@ -411,36 +411,7 @@ fn cli_problems(case: &CliCase, o: &Outcome) -> Vec<String> {
 /// verdict and evidence, and a remote.
 fn seeded() -> Env {
     let env = Env::new();
-    let text = env.path("article.txt");
-    std::fs::write(
-        &text,
-        "The minister said the bridge would open in June. Critics said it would open in 2027.",
-    )
-    .unwrap();
-    env.ok(&[
-        "article",
-        "add",
-        "https://news.example/bridge",
-        "--title",
-        "Bridge",
-        "--text-file",
-        text.to_str().unwrap(),
-    ]);
-    env.ok(&["source", "add", "Ayşe Öztürk", "--alias", "The minister"]);
-    env.ok(&[
-        "claim",
-        "add",
-        "The bridge opens in June",
-        "--speaker",
-        "the minister",
-        "--article",
-        "https://news.example/bridge",
-        "--quote",
-        "the bridge would open in June",
-        "--tag",
-        "infrastructure",
-    ]);
-    let id = env.claim_id("bridge opens");
+    let id = common::seed_bridge(&env, &["infrastructure"]);
     env.ok(&[
         "mark",
         &id,

@@ -186,3 +186,40 @@ impl Env {
         self.ok(&args)
     }
 }
+
+/// The seed both bad-input suites start from: an article with its text, a source with an
+/// alias, and a claim quoted from the article (tagged `tags`). Returns the claim's id.
+pub fn seed_bridge(env: &Env, tags: &[&str]) -> String {
+    let text = env.path("article.txt");
+    std::fs::write(
+        &text,
+        "The minister said the bridge would open in June. Critics said it would open in 2027.",
+    )
+    .unwrap();
+    env.ok(&[
+        "article",
+        "add",
+        "https://news.example/bridge",
+        "--title",
+        "Bridge",
+        "--text-file",
+        text.to_str().unwrap(),
+    ]);
+    env.ok(&["source", "add", "Ayşe Öztürk", "--alias", "The minister"]);
+    let mut args = vec![
+        "claim",
+        "add",
+        "The bridge opens in June",
+        "--speaker",
+        "the minister",
+        "--article",
+        "https://news.example/bridge",
+        "--quote",
+        "the bridge would open in June",
+    ];
+    for t in tags {
+        args.extend(["--tag", t]);
+    }
+    env.ok(&args);
+    env.claim_id("bridge opens")
+}
