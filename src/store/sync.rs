@@ -137,6 +137,16 @@ impl Store {
         names.iter().map(|n| self.remote(n)).collect()
     }
 
+    /// The remote's sequence number up to which its operations are applied here.
+    pub fn remote_cursor(&self, name: &str) -> Result<u64> {
+        let cursor: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT cursor FROM remotes WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        cursor.map(|c| c as u64).ok_or_else(|| no_remote(name))
+    }
+
     pub fn remote(&self, name: &str) -> Result<RemoteInfo> {
         let row: Option<RemoteRow> = self
             .conn

@@ -128,7 +128,8 @@ pub fn pull(
     let mut pulled = 0u64;
     let mut touched = HashSet::new();
     loop {
-        let cursor = store.remote(remote)?.cursor;
+        // Only the cursor: `remote()` also counts unpushed changes, needless on every page.
+        let cursor = store.remote_cursor(remote)?;
         let resp = t.pull(cursor, page)?;
         let Some(last) = resp.ops.last().map(|s| s.seq) else {
             return Ok(Pulled {
