@@ -1,6 +1,6 @@
 //! claimdb's lossless interchange records, shared by the JSON and JSON Lines formats.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -91,6 +91,16 @@ impl Record {
             Record::Appearance { .. } => 3,
             Record::Verdict { .. } => 4,
             Record::Evidence { .. } => 5,
+        }
+    }
+
+    /// The claim a record belongs to, for records that hang off one.
+    fn parent_claim(&self) -> Option<Uuid> {
+        match self {
+            Record::Appearance { claim, .. }
+            | Record::Verdict { claim, .. }
+            | Record::Evidence { claim, .. } => Some(*claim),
+            _ => None,
         }
     }
 
@@ -331,7 +341,35 @@ fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
 }
 
 /// Apply the records as operations in one transaction; records whose id exists are skipped.
-pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<ImportSummary> {
+/// The order records are logged in: sources, then articles, then each claim followed by
+/// its appearances, verdicts and evidence, otherwise in file order. Everything a record
+/// refers to comes before it, and a member who pulls the log later indexes each claim once
+/// rather than once per kind of record.
+fn log_order(records: Vec<Located>) -> Vec<Located> {
+    let claim_at: HashMap<Uuid, usize> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.record, Record::Claim { .. }))
+        .map(|(i, l)| (l.record.id(), i))
+        .collect();
+    let mut keyed: Vec<((u8, usize, u8), Located)> = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let rank = l.record.rank();
+            let key = match l.record.parent_claim() {
+                None if rank < 2 => (rank, i, 0),
+                None => (2, i, 0),
+                Some(c) => (2, claim_at.get(&c).copied().unwrap_or(i), rank),
+            };
+            (key, l)
+        })
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, l)| l).collect()
+}
+
+pub(crate) fn import(store: &mut Store, records: Vec<Located>) -> Result<ImportSummary> {
     let at = |l: &Located| format!("{} {}", l.unit, l.line);
     let mut in_file: HashSet<(&'static str, Uuid)> = HashSet::new();
     for l in &records {
@@ -346,7 +384,7 @@ pub(crate) fn import(store: &mut Store, mut records: Vec<Located>) -> Result<Imp
             )));
         }
     }
-    records.sort_by_key(|l| l.record.rank());
+    let records = log_order(records);
     store.write(|w| {
         let mut sum = ImportSummary::default();
         for l in &records {
