@@ -142,7 +142,7 @@ pub struct TransferSizes {
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub batch: u64,
     /// Operations per pulled page (at most 5000)
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=5000))]
     pub page: u64,
 }
 

@@ -100,7 +100,7 @@ pub(crate) fn field_conflicts(conn: &Connection, claim: &str) -> Result<Vec<Fiel
     {
         let rows: Vec<(String, i64, String, String)> = conn
             .prepare_cached(
-                "SELECT id, hlc, author, body FROM ops WHERE entity = ?1 AND claim = ?1
+                "SELECT id, hlc, author, body FROM ops WHERE claim = ?1 AND entity = ?1
                  AND body LIKE '{\"op\":\"set_claim\"%' ORDER BY hlc, replica",
             )?
             .query_map([claim], |r| {

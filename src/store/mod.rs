@@ -24,7 +24,7 @@ pub use apply::apply;
 pub use conflicts::{Conflicts, FieldConflict, FieldValue};
 pub use query::ClaimFilter;
 pub use rebuild::TableDiff;
-pub use sync::{RemoteInfo, check_remote_url};
+pub use sync::{PULL_COMMIT_PAGES, Pulling, RemoteInfo, check_remote_url};
 pub use write::{ClaimEdit, NewArticle, NewClaim, NewSource, sha256_hex};
 
 /// `PRAGMA application_id` of a claimdb database ('cldd').
@@ -34,6 +34,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0001_init.sql"),
     include_str!("../../schema/0002_search.sql"),
     include_str!("../../schema/0003_sync.sql"),
+    include_str!("../../schema/0004_ops_subject.sql"),
 ];
 
 /// The schema version this binary writes.

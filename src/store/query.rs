@@ -304,7 +304,7 @@ impl Store {
                         NOT EXISTS (SELECT 1 FROM verdict_supersedes s JOIN verdicts w ON w.id = s.verdict_id
                              WHERE s.superseded_id = v.id AND w.claim_id = v.claim_id)
                  FROM verdicts v WHERE v.claim_id = ?1
-                 ORDER BY v.created_at, (SELECT hlc FROM ops WHERE entity = v.id), v.id",
+                 ORDER BY v.created_at, (SELECT hlc FROM ops WHERE claim = v.claim_id AND entity = v.id), v.id",
             )?
             .query_map([claim], |r| {
                 Ok(VerdictView {
@@ -375,7 +375,7 @@ impl Store {
             .prepare_cached(
                 "SELECT id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix, created_at
                  FROM appearances a WHERE claim_id = ?1
-                 ORDER BY created_at, (SELECT hlc FROM ops WHERE entity = a.id), id",
+                 ORDER BY created_at, (SELECT hlc FROM ops WHERE claim = a.claim_id AND entity = a.id), id",
             )?
             .query_map([&id], |r| {
                 let anchor = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<i64>>(5)?) {
@@ -420,7 +420,7 @@ impl Store {
         let evidence = c
             .prepare_cached(
                 "SELECT id, url, stance, note, created_at FROM evidence e WHERE claim_id = ?1
-                 ORDER BY created_at, (SELECT hlc FROM ops WHERE entity = e.id), id",
+                 ORDER BY created_at, (SELECT hlc FROM ops WHERE claim = e.claim_id AND entity = e.id), id",
             )?
             .query_map([&id], |r| {
                 Ok(EvidenceView {
@@ -564,9 +564,12 @@ impl Store {
                 if let Ok(id) = claim {
                     ("claim = ?1", Some(id.to_string()))
                 } else if let Ok(id) = resolve_article(c, t) {
-                    ("entity = ?1", Some(id.to_string()))
+                    ("claim IS NULL AND entity = ?1", Some(id.to_string()))
                 } else {
-                    ("entity = ?1", Some(resolve_source(c, t)?.to_string()))
+                    (
+                        "claim IS NULL AND entity = ?1",
+                        Some(resolve_source(c, t)?.to_string()),
+                    )
                 }
             }
         };

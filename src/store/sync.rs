@@ -1,7 +1,7 @@
 //! The store's side of sync: remotes and their cursors, this replica's unpushed operations,
 //! and applying a pulled page of operations with its cursor in one transaction.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, append_op, get_meta, set_meta};
@@ -252,24 +252,102 @@ impl Store {
         Ok(())
     }
 
-    /// Apply a pulled page and move the remote's cursor to `cursor`, in one transaction:
-    /// a crash leaves either both or neither. Operations already here are skipped. Returns
-    /// how many were new.
+    /// Apply one pulled page and move the remote's cursor to `cursor`, in one transaction.
+    /// Returns how many operations were new.
     pub fn apply_pulled(&mut self, remote: &str, page: &[SequencedOp], cursor: u64) -> Result<u64> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current: i64 = tx
-            .query_row(
-                "SELECT cursor FROM remotes WHERE name = ?1",
-                [remote],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| no_remote(remote))?;
-        if cursor as i64 <= current {
+        let mut pulling = self.pulling(remote)?;
+        let new = pulling.apply(page, cursor)?;
+        pulling.commit()?;
+        Ok(new)
+    }
+
+    /// Start applying pulled pages from `remote`. Pages are applied as they arrive and
+    /// committed together, every [`PULL_COMMIT_PAGES`] pages and at [`Pulling::commit`];
+    /// each commit writes the operations and the cursor that covers them, so a crash leaves
+    /// both or neither. Dropping the session without committing rolls back what is pending.
+    pub fn pulling(&mut self, remote: &str) -> Result<Pulling<'_>> {
+        let cursor = self.remote_cursor(remote)?;
+        Ok(Pulling {
+            conn: &self.conn,
+            remote: remote.to_string(),
+            cursor,
+            open: false,
+            pending: 0,
+        })
+    }
+}
+
+/// Pulled pages applied per transaction. A page of new claims dirties index pages all over
+/// the file; committing several pages at once writes each of those pages once instead of
+/// once per page.
+pub const PULL_COMMIT_PAGES: usize = 10;
+
+/// Pulled pages being applied; see [`Store::pulling`].
+pub struct Pulling<'a> {
+    conn: &'a rusqlite::Connection,
+    remote: String,
+    /// The cursor as of the last applied page.
+    cursor: u64,
+    /// Whether a transaction is open.
+    open: bool,
+    /// Pages applied in the open transaction.
+    pending: usize,
+}
+
+impl Pulling<'_> {
+    /// The remote's sequence number up to which operations are applied in this session.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// Apply a page that ends at `cursor`. Operations already here are skipped. A page that
+    /// fails rolls back every page not yet committed.
+    pub fn apply(&mut self, page: &[SequencedOp], cursor: u64) -> Result<u64> {
+        if !self.open {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.open = true;
+            // Another process may have pulled since the session began.
+            self.cursor = self
+                .conn
+                .query_row(
+                    "SELECT cursor FROM remotes WHERE name = ?1",
+                    [&self.remote],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .ok_or_else(|| no_remote(&self.remote))? as u64;
+        }
+        if cursor <= self.cursor {
             return Ok(0);
         }
+        match self.apply_page(page, cursor) {
+            Ok(new) => {
+                self.cursor = cursor;
+                self.pending += 1;
+                if self.pending >= PULL_COMMIT_PAGES {
+                    self.commit_open()?;
+                }
+                Ok(new)
+            }
+            Err(e) => {
+                // A savepoint per page would copy every page it touches; a bad page is rare,
+                // so the whole open transaction goes, and its pages are pulled again.
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn rollback(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.open = false;
+            self.pending = 0;
+        }
+    }
+
+    fn apply_page(&self, page: &[SequencedOp], cursor: u64) -> Result<u64> {
+        let tx = self.conn;
         let mut new = 0;
         let mut max_hlc = 0u64;
         for s in page {
@@ -280,34 +358,52 @@ impl Store {
             if known.is_some() {
                 continue;
             }
-            super::apply::apply_deferred(&tx, &s.op).map_err(|e| {
+            super::apply::apply_deferred(tx, &s.op).map_err(|e| {
                 Error::Remote(format!(
                     "operation {} (#{}) from the remote cannot be applied here: {e}",
                     s.op.id, s.seq
                 ))
             })?;
-            append_op(&tx, &s.op)?;
+            append_op(tx, &s.op)?;
             max_hlc = max_hlc.max(s.op.hlc.0);
             new += 1;
         }
         // Later local operations must order after everything seen (the HLC receive rule).
-        let last: u64 = get_meta(&tx, "hlc")?
+        let last: u64 = get_meta(tx, "hlc")?
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         if max_hlc > last {
-            set_meta(&tx, "hlc", &max_hlc.to_string())?;
+            set_meta(tx, "hlc", &max_hlc.to_string())?;
         }
-        super::apply::flush_search(&tx)?;
-        tx.execute(
-            "UPDATE remotes SET cursor = ?2, last_sync = ?3 WHERE name = ?1",
-            params![
-                remote,
+        tx.prepare_cached("UPDATE remotes SET cursor = ?2, last_sync = ?3 WHERE name = ?1")?
+            .execute(params![
+                self.remote,
                 cursor as i64,
                 crate::text::timestamp(&chrono::Utc::now())
-            ],
-        )?;
-        tx.commit()?;
+            ])?;
         Ok(new)
+    }
+
+    fn commit_open(&mut self) -> Result<()> {
+        super::apply::flush_search(self.conn)?;
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Commit every page applied so far.
+    pub fn commit(mut self) -> Result<()> {
+        if self.open {
+            self.commit_open()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Pulling<'_> {
+    fn drop(&mut self) {
+        self.rollback();
     }
 }
 

@@ -14,7 +14,7 @@ use super::protocol::{
     ErrorBody, MAX_BATCH, OpStatus, PullResponse, PushRequest, PushResponse, WhoAmI,
 };
 use crate::error::{Error, Result};
-use crate::ops::Op;
+use crate::ops::{Op, OpKind};
 use crate::store::{Store, check_remote_url};
 
 /// How operations reach a server and come back.
@@ -127,37 +127,55 @@ pub fn pull(
 ) -> Result<Pulled> {
     let mut pulled = 0u64;
     let mut touched = HashSet::new();
+    let mut session = store.pulling(remote)?;
+    let outcome = pull_pages(&mut session, t, page, progress, &mut pulled, &mut touched);
+    // Pages applied before a failure are kept: the next pull starts after them.
+    let committed = session.commit();
+    let head = outcome?;
+    committed?;
+    Ok(Pulled {
+        pulled,
+        head,
+        touched,
+    })
+}
+
+/// Fetch and apply pages until the remote's head; returns the head.
+fn pull_pages(
+    session: &mut crate::store::Pulling<'_>,
+    t: &mut dyn Transport,
+    page: usize,
+    progress: Progress<'_>,
+    pulled: &mut u64,
+    touched: &mut HashSet<uuid::Uuid>,
+) -> Result<u64> {
+    let mut cursor = session.cursor();
     loop {
-        // Only the cursor: `remote()` also counts unpushed changes, needless on every page.
-        let cursor = store.remote_cursor(remote)?;
         let resp = t.pull(cursor, page)?;
         let Some(last) = resp.ops.last().map(|s| s.seq) else {
-            return Ok(Pulled {
-                pulled,
-                head: resp.head,
-                touched,
-            });
+            return Ok(resp.head);
         };
         let mut prev = cursor;
         for s in &resp.ops {
             if s.seq <= prev {
                 return Err(Error::Remote(format!(
-                    "the remote sent operations out of order (#{} after #{prev}); nothing was applied",
+                    "the remote sent operations out of order (#{} after #{prev}); nothing of that page was applied",
                     s.seq
                 )));
             }
             prev = s.seq;
         }
-        pulled += store.apply_pulled(remote, &resp.ops, last)?;
-        touched.extend(resp.ops.iter().filter_map(|s| s.op.kind.claim()));
+        *pulled += session.apply(&resp.ops, last)?;
+        // Only edits of claim fields can conflict (see `Store::conflict_count`).
+        touched.extend(resp.ops.iter().filter_map(|s| match s.op.kind {
+            OpKind::SetClaim { claim, .. } => Some(claim),
+            _ => None,
+        }));
         progress("pull", last, resp.head);
         if last >= resp.head {
-            return Ok(Pulled {
-                pulled,
-                head: resp.head,
-                touched,
-            });
+            return Ok(resp.head);
         }
+        cursor = last;
     }
 }
 
@@ -187,14 +205,29 @@ pub fn sync(
     })
 }
 
-/// The protocol over HTTP(S), with retries of transient failures.
+/// The protocol over HTTP(S), with retries of transient failures. While a long pull is
+/// applied, the next page is already being fetched.
 pub struct HttpTransport {
+    http: Http,
+    prefetch: Option<Prefetch>,
+}
+
+/// A page requested ahead of time, on its own thread.
+struct Prefetch {
+    after: u64,
+    limit: usize,
+    page: std::thread::JoinHandle<Result<PullResponse>>,
+}
+
+/// The connection settings every request shares.
+#[derive(Clone)]
+struct Http {
     client: reqwest::blocking::Client,
     base: String,
     workspace: String,
     token: Option<String>,
     /// Attempts per request for transient failures (connection errors, 5xx, 408, 429).
-    pub attempts: u32,
+    attempts: u32,
 }
 
 /// Per-request timeout, overridable with `CLAIMDB_HTTP_TIMEOUT` (seconds).
@@ -228,6 +261,19 @@ pub fn check_token(token: &str) -> Result<()> {
 
 impl HttpTransport {
     pub fn new(url: &str, token: Option<String>, ca_cert: Option<&Path>) -> Result<HttpTransport> {
+        Ok(HttpTransport {
+            http: Http::new(url, token, ca_cert)?,
+            prefetch: None,
+        })
+    }
+
+    pub fn whoami(&mut self) -> Result<WhoAmI> {
+        self.http.whoami()
+    }
+}
+
+impl Http {
+    fn new(url: &str, token: Option<String>, ca_cert: Option<&Path>) -> Result<Http> {
         let (base, workspace) = check_remote_url(url)?;
         if let Some(t) = &token {
             check_token(t)?;
@@ -259,7 +305,7 @@ impl HttpTransport {
         let client = builder
             .build()
             .map_err(|e| Error::Remote(format!("cannot set up HTTPS: {e}")))?;
-        Ok(HttpTransport {
+        Ok(Http {
             client,
             base,
             workspace,
@@ -272,7 +318,7 @@ impl HttpTransport {
         format!("{}/v1/workspaces/{}/ops", self.base, self.workspace)
     }
 
-    pub fn whoami(&mut self) -> Result<WhoAmI> {
+    fn whoami(&self) -> Result<WhoAmI> {
         let url = format!("{}/v1/whoami", self.base);
         self.request("GET whoami", |c| c.get(&url))
     }
@@ -401,8 +447,8 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().expect("writing to memory")
 }
 
-impl Transport for HttpTransport {
-    fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
+impl Http {
+    fn push(&self, ops: &[Op]) -> Result<PushResponse> {
         let body = serde_json::to_vec(&PushRequest { ops: ops.to_vec() }).expect("ops serialize");
         let (body, gz) = if body.len() > 8 * 1024 {
             (gzip(&body), true)
@@ -423,11 +469,45 @@ impl Transport for HttpTransport {
         })
     }
 
-    fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
+    fn pull(&self, after: u64, limit: usize) -> Result<PullResponse> {
         let url = self.url();
         self.request("GET ops", |c| {
             c.get(&url)
                 .query(&[("after", after), ("limit", limit as u64)])
         })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
+        self.http.push(ops)
+    }
+
+    fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
+        let ahead = self
+            .prefetch
+            .take()
+            .filter(|p| p.after == after && p.limit == limit);
+        let page = match ahead {
+            Some(p) => p.page.join().unwrap_or_else(|_| {
+                Err(Error::Remote(
+                    "fetching a page failed unexpectedly; try again".into(),
+                ))
+            }),
+            None => self.http.pull(after, limit),
+        };
+        // Behind the head: fetch the next page while the caller applies this one.
+        if let Ok(resp) = &page
+            && let Some(last) = resp.ops.last().map(|s| s.seq)
+            && last < resp.head
+        {
+            let http = self.http.clone();
+            self.prefetch = Some(Prefetch {
+                after: last,
+                limit,
+                page: std::thread::spawn(move || http.pull(last, limit)),
+            });
+        }
+        page
     }
 }
