@@ -711,9 +711,45 @@ fn args() -> Args {
     a
 }
 
+/// Milliseconds of each of 200 one- and two-word searches through the library, sorted.
+fn search_latencies(db: &Path) -> Vec<f64> {
+    let store = Store::open(db, Some("bench")).unwrap();
+    let mut rng = Rng(7);
+    let mut ms: Vec<f64> = (0..200)
+        .map(|_| {
+            let script = WORDS[rng.below(WORDS.len())];
+            let q = if rng.below(2) == 0 {
+                script[rng.below(script.len())].to_string()
+            } else {
+                format!(
+                    "{} {}",
+                    script[rng.below(script.len())],
+                    script[rng.below(script.len())]
+                )
+            };
+            let t = Instant::now();
+            let _ = store.search(&q, 20).unwrap();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    ms
+}
+
 fn main() {
     // `--write-desk N FILE`: only write the synthetic desk of N claims as JSON Lines.
     let argv: Vec<String> = std::env::args().collect();
+    // `--search DB`: only time the searches on an existing database.
+    if let Some(i) = argv.iter().position(|a| a == "--search") {
+        let ms = search_latencies(Path::new(&argv[i + 1]));
+        eprintln!(
+            "search p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99),
+            ms[ms.len() - 1]
+        );
+        return;
+    }
     if let Some(i) = argv.iter().position(|a| a == "--write-desk") {
         let n: usize = argv[i + 1].parse().unwrap();
         let bytes = write_jsonl(&desk(n, 20261125 + n as u64), Path::new(&argv[i + 2]));
@@ -822,26 +858,7 @@ fn main() {
         r["single_query_ms"] = json!(single);
 
         // Search: 200 queries of words from the desk.
-        let store = Store::open(&db, Some("bench")).unwrap();
-        let mut rng = Rng(7);
-        let mut ms: Vec<f64> = (0..200)
-            .map(|_| {
-                let script = WORDS[rng.below(WORDS.len())];
-                let q = if rng.below(2) == 0 {
-                    script[rng.below(script.len())].to_string()
-                } else {
-                    format!(
-                        "{} {}",
-                        script[rng.below(script.len())],
-                        script[rng.below(script.len())]
-                    )
-                };
-                let t = Instant::now();
-                let _ = store.search(&q, 20).unwrap();
-                t.elapsed().as_secs_f64() * 1e3
-            })
-            .collect();
-        ms.sort_by(f64::total_cmp);
+        let ms = search_latencies(&db);
         eprintln!(
             "search p50 {:.2} ms, p99 {:.2} ms",
             percentile(&ms, 0.5),
@@ -849,7 +866,6 @@ fn main() {
         );
         r["search_p50_ms"] = json!(percentile(&ms, 0.5));
         r["search_p99_ms"] = json!(percentile(&ms, 0.99));
-        drop(store);
 
         // Push everything to a fresh server, then a new member's first pull.
         let data = dir.join("server");

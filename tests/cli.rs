@@ -438,3 +438,63 @@ fn usage_errors_exit_2_and_help_exits_0() {
     env.ok(&["--help"]);
     env.ok(&["claim", "add", "--help"]);
 }
+
+/// A claim record for a JSON Lines import.
+fn claim_line(text: &str) -> String {
+    serde_json::json!({
+        "type": "claim", "id": uuid::Uuid::new_v4(), "text": text,
+        "speaker": null, "said_on": null, "tags": [], "deleted": false,
+        "created_at": "2024-05-01T00:00:00Z", "created_by": "tester",
+    })
+    .to_string()
+        + "\n"
+}
+
+#[test]
+fn search_ranks_the_newest_thousand_matches_of_a_common_word() {
+    let env = Env::new();
+    let first = env.path("first.jsonl");
+    std::fs::write(
+        &first,
+        claim_line("heron heron heron heron, the heron count doubled")
+            + &claim_line("Herons of the marsh are back"),
+    )
+    .unwrap();
+    env.ok(&["import", first.to_str().unwrap()]);
+    let s: Search = env.typed(&["search", "heron"]);
+    assert_eq!(
+        s.hits.len(),
+        2,
+        "a word also matches words that start with it"
+    );
+    assert!(
+        s.hits[0].text.starts_with("heron heron"),
+        "best match first"
+    );
+
+    // A thousand newer claims with the whole word.
+    let newer = env.path("newer.jsonl");
+    let body: String = (0..1000)
+        .map(|i| claim_line(&format!("a heron was counted at site {i}")))
+        .collect();
+    std::fs::write(&newer, body).unwrap();
+    env.ok(&["import", newer.to_str().unwrap()]);
+    let s: Search = env.typed(&["search", "heron", "--limit", "2000"]);
+    assert_eq!(
+        s.hits.len(),
+        1000,
+        "only the newest thousand matches are ranked"
+    );
+    assert!(
+        s.hits
+            .iter()
+            .all(|h| h.text.starts_with("a heron was counted")),
+        "older claims and prefix-only matches are left out"
+    );
+    // A narrower query reaches the older claims again, prefixes included.
+    let s: Search = env.typed(&["search", "heron", "marsh"]);
+    assert_eq!(s.hits.len(), 1);
+    assert!(s.hits[0].text.starts_with("Herons of the marsh"));
+    let s: Search = env.typed(&["search", "heron", "doubled"]);
+    assert_eq!(s.hits.len(), 1);
+}

@@ -1,5 +1,7 @@
 //! Reads: lookups by name, id prefix or URL, and the views commands show.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
 use uuid::Uuid;
 
@@ -93,6 +95,9 @@ pub struct ClaimFilter {
     /// Include deleted claims.
     pub deleted: bool,
 }
+
+/// How many matching claims a search ranks at most: the most recently added ones.
+pub const RANKED_MATCHES: i64 = 1000;
 
 impl Store {
     pub fn source_list(&self) -> Result<Vec<SourceView>> {
@@ -502,47 +507,84 @@ impl Store {
         Ok(out)
     }
 
-    /// Full-text search over claim text, quotes, notes and source names, best match first.
+    /// Full-text search over claim text, quotes, notes and source names, best match first
+    /// among the newest [`RANKED_MATCHES`] matching claims.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let terms: Vec<String> = query
+        let words: Vec<String> = query
             .split_whitespace()
             .filter(|t| t.chars().any(char::is_alphanumeric))
-            .map(|t| format!("\"{}\"*", t.replace('ı', "i").replace('"', "\"\"")))
+            .map(|t| format!("\"{}\"", t.replace('ı', "i").replace('"', "\"\"")))
             .collect();
-        if terms.is_empty() {
+        if words.is_empty() {
             return Err(Error::invalid(
                 "the search query has no words; give at least one word to look for",
             ));
         }
         let c = &self.conn;
-        let hits: Vec<SearchHit> = c
+        // Rank only the newest RANKED_MATCHES matching claims (rowids grow as claims are
+        // added here): a query that matches most of a large desk then costs little more than
+        // one that matches a thousand claims. Deleted claims are not in the index at all.
+        let candidates = |query: &str| -> Result<Vec<(i64, f64)>> {
+            Ok(c.prepare_cached(
+                "SELECT rowid, bm25(claim_fts, 10.0, 5.0, 2.0, 3.0, 1.0)
+                 FROM claim_fts WHERE claim_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            )?
+            .query_map(rusqlite::params![query, RANKED_MATCHES], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?)
+        };
+        // Words as whole words first: when they alone fill the candidates, the words that
+        // merely start with them are not looked at. Matching by prefix merges the index
+        // entries of every word with that start, which costs in proportion to how common
+        // they are.
+        let mut query = words.join(" ");
+        let mut top = candidates(&query)?;
+        if top.len() < RANKED_MATCHES as usize {
+            query = words
+                .iter()
+                .map(|w| format!("{w}*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            top = candidates(&query)?;
+        }
+        // bm25 is lower for better matches; ties go to the newer claim.
+        top.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        top.truncate(limit);
+        let (Some(lo), Some(hi)) = (top.iter().map(|t| t.0).min(), top.iter().map(|t| t.0).max())
+        else {
+            return Ok(Vec::new());
+        };
+        // Snippets are costly: only for the rows kept (`+rowid` keeps the list a filter
+        // rather than one full-text lookup per row).
+        let kept = serde_json::to_string(&top.iter().map(|t| t.0).collect::<Vec<_>>())
+            .expect("numbers serialize");
+        let mut snippets: HashMap<i64, (String, String, String, String)> = c
             .prepare_cached(
-                // Rank first, then build snippets for the few rows kept: a snippet is costly,
-                // and deleted claims are not in the index at all.
-                "WITH top AS (
-                     SELECT rowid, bm25(claim_fts, 10.0, 5.0, 2.0, 3.0, 1.0) AS score
-                     FROM claim_fts WHERE claim_fts MATCH ?1 ORDER BY score LIMIT ?2)
-                 SELECT c.id, c.text, c.status,
-                        snippet(claim_fts, -1, char(2), char(3), '…', 16), top.score
-                 FROM top
-                 JOIN claim_fts ON claim_fts.rowid = top.rowid AND claim_fts MATCH ?1
-                 JOIN claims c ON c.rowid = top.rowid
-                 ORDER BY top.score",
+                "SELECT f.rowid, c.id, c.text, c.status,
+                        snippet(claim_fts, -1, char(2), char(3), '…', 16)
+                 FROM claim_fts f CROSS JOIN claims c ON c.rowid = f.rowid
+                 WHERE claim_fts MATCH ?1 AND f.rowid BETWEEN ?2 AND ?3
+                   AND +f.rowid IN (SELECT value FROM json_each(?4))",
             )?
-            .query_map(
-                rusqlite::params![terms.join(" "), limit as i64],
-                |r: &Row<'_>| {
-                    Ok(SearchHit {
-                        id: uuid(r.get(0)?),
-                        short_id: String::new(),
-                        text: r.get(1)?,
-                        status: r.get(2)?,
-                        snippet: r.get::<_, String>(3)?.replace(['\u{2}', '\u{3}'], "**"),
-                        score: -r.get::<_, f64>(4)?,
-                    })
-                },
-            )?
+            .query_map(rusqlite::params![query, lo, hi, kept], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            })?
             .collect::<Result<_, _>>()?;
+        let hits: Vec<SearchHit> = top
+            .iter()
+            .filter_map(|(rowid, score)| {
+                let (id, text, status, snippet) = snippets.remove(rowid)?;
+                Some(SearchHit {
+                    id: uuid(id),
+                    short_id: String::new(),
+                    text,
+                    status,
+                    snippet: snippet.replace(['\u{2}', '\u{3}'], "**"),
+                    score: -score,
+                })
+            })
+            .collect();
         hits.into_iter()
             .map(|mut h| {
                 h.short_id = ids::short(c, Table::Claims, &h.id.to_string())?;
