@@ -38,6 +38,10 @@ pub fn required(what: &str, value: &str, max: usize) -> Result<String> {
             "{what} contains control characters; remove them"
         )));
     }
+    // Most text arrives already composed; checking is cheaper than rebuilding it.
+    if unicode_normalization::is_nfc_quick(v.chars()) == unicode_normalization::IsNormalized::Yes {
+        return Ok(v.to_string());
+    }
     Ok(v.nfc().collect())
 }
 

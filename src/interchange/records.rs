@@ -332,11 +332,9 @@ pub(crate) fn parse_json(text: &str) -> std::result::Result<Vec<Located>, String
 }
 
 fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
-    let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {table} WHERE id = ?1"),
-        [id.to_string()],
-        |r| r.get(0),
-    )?;
+    let n: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {table} WHERE id = ?1"))?
+        .query_row([id.to_string()], |r| r.get(0))?;
     Ok(n > 0)
 }
 
