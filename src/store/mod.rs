@@ -5,6 +5,7 @@ mod apply;
 mod conflicts;
 pub mod ids;
 mod query;
+mod rank;
 mod rebuild;
 mod sync;
 mod write;
@@ -71,6 +72,7 @@ impl Store {
         // Look before changing anything: a foreign file must be left exactly as it was.
         check_schema(&conn, path)?;
         configure(&conn)?;
+        rank::register(&conn)?;
         migrate(&mut conn, path, None)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut created = false;

@@ -526,7 +526,7 @@ impl Store {
         // one that matches a thousand claims. Deleted claims are not in the index at all.
         let candidates = |query: &str| -> Result<Vec<(i64, f64)>> {
             Ok(c.prepare_cached(
-                "SELECT rowid, bm25(claim_fts, 10.0, 5.0, 2.0, 3.0, 1.0)
+                "SELECT rowid, claimdb_rank(claim_fts)
                  FROM claim_fts WHERE claim_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
             )?
             .query_map(rusqlite::params![query, RANKED_MATCHES], |r| {
@@ -548,8 +548,8 @@ impl Store {
                 .join(" ");
             top = candidates(&query)?;
         }
-        // bm25 is lower for better matches; ties go to the newer claim.
-        top.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        // Best match first (see `rank.rs`); ties go to the newer claim.
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
         top.truncate(limit);
         let (Some(lo), Some(hi)) = (top.iter().map(|t| t.0).min(), top.iter().map(|t| t.0).max())
         else {
@@ -581,7 +581,7 @@ impl Store {
                     text,
                     status,
                     snippet: snippet.replace(['\u{2}', '\u{3}'], "**"),
-                    score: -score,
+                    score: *score,
                 })
             })
             .collect();
