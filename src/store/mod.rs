@@ -158,6 +158,17 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Store::write`], with a larger page cache for the one transaction: a bulk
+    /// write (an import) touches index pages all over the file, and reading them again
+    /// from the operating system costs more than the memory.
+    pub fn write_bulk<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.conn
+            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+        let out = self.write(f);
+        self.conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        out
+    }
+
     /// Write a consistent copy of the database to `dest` (which must not exist), while others
     /// may keep writing; the copy is checked before this returns.
     pub fn backup(&self, dest: &Path) -> Result<()> {
@@ -237,14 +248,18 @@ pub(crate) fn append_op(conn: &Connection, op: &Op) -> Result<()> {
     Ok(())
 }
 
+/// Page cache in KiB: pulls touch many index pages, and a client must stay small.
+const CACHE_KIB: i64 = 32 * 1024;
+/// Page cache in KiB for [`Store::write_bulk`].
+const BULK_CACHE_KIB: i64 = 256 * 1024;
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // WAL with synchronous=FULL: a committed write survives a crash or power loss.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // 32 MiB of page cache: bulk imports and pulls touch many index pages.
-    conn.pragma_update(None, "cache_size", -32_768)?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
