@@ -793,6 +793,10 @@ fn main() {
         let db = dir.join("desk.db");
         for i in 0..a.runs {
             let path = dir.join(format!("import{i}.db"));
+            // An empty database with its schema, as the baseline starts from.
+            let mut c = claimdb(&path);
+            c.arg("init");
+            timed(c);
             let mut c = claimdb(&path);
             c.args(["import", file.to_str().unwrap()]);
             let (s, rss) = timed(c);
@@ -904,21 +908,38 @@ fn main() {
         r["pull_client_rss_mb"] = json!(pull_rss);
         r["server_rss_mb"] = json!(server_rss);
 
-        // The same bytes to a trivial endpoint: pages of 5000 ops down, batches of 1000 up.
-        let sample: Vec<Value> = {
-            let st = Store::open(&db, Some("bench")).unwrap();
-            st.ops()
-                .unwrap()
-                .into_iter()
-                .take(5000)
-                .enumerate()
-                .map(|(i, op)| json!({"seq": i + 1, "op": op}))
-                .collect()
-        };
-        let page = serde_json::to_vec(&json!({"ops": sample, "head": ops})).unwrap();
-        let per_op = page.len() as f64 / sample.len() as f64;
-        let trivial = trivial_endpoint(page.clone());
+        // The server's pages as bytes alone, the way the peer's pull is timed: GET on one
+        // kept-alive connection, request to last byte, no decoding or applying.
         let http = reqwest::blocking::Client::new();
+        let ops_url = format!("{}/v1/workspaces/desk/ops", server.url);
+        let get_page = |after: u64| -> Vec<u8> {
+            http.get(&ops_url)
+                .bearer_auth(&token)
+                .query(&[("after", after), ("limit", 5000)])
+                .send()
+                .unwrap()
+                .bytes()
+                .unwrap()
+                .to_vec()
+        };
+        let t = Instant::now();
+        let mut after = 0;
+        while after < ops {
+            get_page(after);
+            after += 5000; // sequence numbers are dense
+        }
+        let transfer = ops as f64 / t.elapsed().as_secs_f64();
+        eprintln!("server pages alone: {transfer:.0} ops/s");
+        r["server_transfer_ops_per_s"] = json!(transfer);
+
+        // The same bytes to a trivial endpoint: pages of 5000 ops down, batches of 1000 up.
+        let page = get_page(0);
+        let sample_len = serde_json::from_slice::<Value>(&page).unwrap()["ops"]
+            .as_array()
+            .unwrap()
+            .len();
+        let per_op = page.len() as f64 / sample_len as f64;
+        let trivial = trivial_endpoint(page.clone());
         let t = Instant::now();
         let pages = (ops as usize).div_ceil(5000);
         for _ in 0..pages {
