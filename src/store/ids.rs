@@ -72,13 +72,11 @@ pub fn resolve(conn: &Connection, table: Table, input: &str) -> Result<Uuid> {
             "{noun} id prefix '{input}' is too short; give at least {MIN_PREFIX} hex digits"
         )));
     }
-    let sql = format!(
-        "SELECT id FROM {} WHERE id GLOB ?1 || '*' ORDER BY id LIMIT 6",
-        table.name()
-    );
+    // A range on the id index: ids are lowercase hex digits and hyphens, all of which sort
+    // before 'g'. (`GLOB ?1 || '*'` reads like a prefix match but scans the whole index.)
     let found: Vec<String> = conn
-        .prepare_cached(&sql)?
-        .query_map([&prefix], |r| r.get(0))?
+        .prepare_cached(&prefix_query(table))?
+        .query_map([&prefix, &format!("{prefix}g")], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     match found.as_slice() {
         [] => Err(Error::NotFound(format!(
@@ -98,6 +96,14 @@ pub fn resolve(conn: &Connection, table: Table, input: &str) -> Result<Uuid> {
             )))
         }
     }
+}
+
+/// Up to six ids of `table` from ?1 (a prefix) up to ?2 (the prefix followed by 'g').
+fn prefix_query(table: Table) -> String {
+    format!(
+        "SELECT id FROM {} WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 6",
+        table.name()
+    )
 }
 
 /// The shortest prefix of `id` (at least [`SHOWN_PREFIX`] hex digits) that no other id in
@@ -164,6 +170,38 @@ mod tests {
         assert_eq!(normalize_prefix("xyz1"), None);
         assert_eq!(normalize_prefix("3f2a'; DROP"), None);
         assert_eq!(normalize_prefix(""), None);
+    }
+
+    #[test]
+    fn prefix_lookup_searches_the_id_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE claims (id TEXT PRIMARY KEY, text TEXT) STRICT")
+            .unwrap();
+        let plan: String = conn
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN {}", prefix_query(Table::Claims)),
+                ["3f2a", "3f2ag"],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(
+            plan.starts_with("SEARCH claims USING COVERING INDEX"),
+            "{plan}"
+        );
+        conn.execute_batch(
+            "INSERT INTO claims VALUES ('3f2a9c1e-1234-4abc-8def-0123456789ab', 'a'),
+                                       ('3f2b0000-1234-4abc-8def-0123456789ab', 'b'),
+                                       ('3f2affff-ffff-4fff-bfff-ffffffffffff', 'c');",
+        )
+        .unwrap();
+        let id = resolve(&conn, Table::Claims, "3f2a9").unwrap();
+        assert_eq!(id.to_string(), "3f2a9c1e-1234-4abc-8def-0123456789ab");
+        assert!(matches!(
+            resolve(&conn, Table::Claims, "3f2a"),
+            Err(Error::Ambiguous(_))
+        ));
+        let last = resolve(&conn, Table::Claims, "3f2affffffff4fffbfffffffffffffff").unwrap();
+        assert_eq!(last.to_string(), "3f2affff-ffff-4fff-bfff-ffffffffffff");
     }
 
     #[test]
