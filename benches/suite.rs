@@ -1045,6 +1045,8 @@ fn main() {
             "client unpushed": plan(&cconn, "SELECT seq, id, hlc, author, body FROM ops WHERE replica = 'r' AND seq > 5 ORDER BY seq LIMIT 500"),
             "client op known": plan(&cconn, "SELECT 1 FROM ops WHERE id = 'x'"),
             "client disputed count": plan(&cconn, "SELECT count(*) FROM claims WHERE status = 'disputed'"),
+            "client edited claims": plan(&cconn, r#"SELECT DISTINCT claim FROM ops WHERE body LIKE '{"op":"set_claim"%' ORDER BY claim"#),
+            "client claim by id prefix": plan(&cconn, "SELECT id FROM claims WHERE id >= '3f2a' AND id < '3f2ag' ORDER BY id LIMIT 6"),
         });
         eprintln!("plans: {}", r["plans"]);
         results.push(r);

@@ -61,8 +61,8 @@ impl Store {
         let claims: Vec<String> = self
             .conn
             .prepare(
-                "SELECT DISTINCT claim FROM ops WHERE claim IS NOT NULL AND entity = claim
-                 AND body LIKE '{\"op\":\"set_claim\"%' ORDER BY claim",
+                "SELECT DISTINCT claim FROM ops WHERE body LIKE '{\"op\":\"set_claim\"%'
+                 ORDER BY claim",
             )?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;

@@ -36,6 +36,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0002_search.sql"),
     include_str!("../../schema/0003_sync.sql"),
     include_str!("../../schema/0004_ops_subject.sql"),
+    include_str!("../../schema/0005_claim_edits.sql"),
 ];
 
 /// The schema version this binary writes.
