@@ -387,6 +387,8 @@ fn claimdb(db: &Path) -> Command {
 }
 
 /// Run to completion; returns (seconds, peak RSS in MB read from /proc while it ran).
+/// Run `cmd` to completion: wall seconds (the wait is exact, not polled) and peak memory in
+/// MB, sampled from another thread while it runs (0 for a process too short to sample).
 fn timed(mut cmd: Command) -> (f64, f64) {
     let start = Instant::now();
     let mut child = cmd
@@ -395,22 +397,31 @@ fn timed(mut cmd: Command) -> (f64, f64) {
         .spawn()
         .unwrap();
     let pid = child.id();
-    let mut peak = 0.0f64;
-    loop {
-        peak = peak.max(vm_hwm_mb(pid));
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            assert!(status.success(), "{cmd:?} failed: {err}");
-            return (start.elapsed().as_secs_f64(), peak);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0.0f64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(vm_hwm_mb(pid));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak
+        })
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.join().unwrap();
+    assert!(status.success(), "{cmd:?} failed: {err}");
+    (elapsed, peak)
 }
 
 fn vm_hwm_mb(pid: u32) -> f64 {
@@ -929,8 +940,23 @@ fn main() {
             after += 5000; // sequence numbers are dense
         }
         let transfer = ops as f64 / t.elapsed().as_secs_f64();
-        eprintln!("server pages alone: {transfer:.0} ops/s");
+        // Pulling the last operation alone: one round trip, as the peer's one-change pull.
+        get_page(ops - 1);
+        let one = stat(
+            (0..20)
+                .map(|_| {
+                    let t = Instant::now();
+                    get_page(ops - 1);
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect(),
+        );
+        eprintln!(
+            "server pages alone: {transfer:.0} ops/s; one-change pull round trip {:.2} ms",
+            one.median
+        );
         r["server_transfer_ops_per_s"] = json!(transfer);
+        r["one_change_pull_round_trip_ms"] = json!(one);
 
         // The same bytes to a trivial endpoint: pages of 5000 ops down, batches of 1000 up.
         let page = get_page(0);
