@@ -353,9 +353,12 @@ pub fn flush_search(conn: &Connection) -> Result<()> {
         return Ok(());
     }
     // In rowid order: FTS5 buffers ascending writes and flushes on every step back.
+    // CROSS JOIN keeps the few marked claims as the outer loop: left to itself, the planner
+    // walked the whole claims table in rowid order to skip the sort.
     let dirty: Vec<String> = conn
         .prepare_cached(
-            "SELECT d.id FROM temp.dirty_claims d JOIN claims c ON c.id = d.id ORDER BY c.rowid",
+            "SELECT d.id FROM temp.dirty_claims d CROSS JOIN claims c ON c.id = d.id
+             ORDER BY c.rowid",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
