@@ -298,38 +298,6 @@ pub fn check_server_push(data: &[u8]) {
 // Store snapshots
 // ---------------------------------------------------------------------------------------------
 
-/// The tables that are a fold of the log, each with an ORDER BY that makes a dump canonical
-/// and independent of the order rows were inserted in (no rowids).
-const FOLDED: &[(&str, &str)] = &[
-    ("sources", "SELECT * FROM sources ORDER BY id"),
-    (
-        "source_names",
-        "SELECT * FROM source_names ORDER BY source_id, folded",
-    ),
-    ("articles", "SELECT * FROM articles ORDER BY id"),
-    ("claims", "SELECT * FROM claims ORDER BY id"),
-    (
-        "claim_tags",
-        "SELECT * FROM claim_tags ORDER BY claim_id, tag",
-    ),
-    ("appearances", "SELECT * FROM appearances ORDER BY id"),
-    ("verdicts", "SELECT * FROM verdicts ORDER BY id"),
-    (
-        "verdict_supersedes",
-        "SELECT * FROM verdict_supersedes ORDER BY verdict_id, superseded_id",
-    ),
-    ("evidence", "SELECT * FROM evidence ORDER BY id"),
-    (
-        "field_stamps",
-        "SELECT * FROM field_stamps ORDER BY entity_id, field",
-    ),
-    (
-        "claim_fts",
-        "SELECT c.id, f.text, f.quotes, f.notes, f.names, f.alt
-         FROM claim_fts f JOIN claims c ON c.rowid = f.rowid ORDER BY c.id",
-    ),
-];
-
 fn dump(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
     let mut stmt = conn.prepare(sql).expect("prepare dump");
     let n = stmt.column_count();
@@ -347,9 +315,16 @@ fn dump(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
 /// The replicated state: the folded tables, which do not depend on the order operations
 /// arrived in.
 pub fn folded_state(store: &Store) -> Vec<(String, Vec<String>)> {
-    FOLDED
-        .iter()
-        .map(|(t, sql)| (t.to_string(), dump(store.conn(), sql)))
+    store
+        .folded_state()
+        .expect("folded state")
+        .into_iter()
+        .map(|(t, rows)| {
+            (
+                t.to_string(),
+                rows.iter().map(|row| format!("{row:?}")).collect(),
+            )
+        })
         .collect()
 }
 

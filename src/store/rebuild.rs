@@ -48,6 +48,17 @@ pub struct TableDiff {
     pub differing_rows: usize,
 }
 
+/// A folded table's name and its rows, in canonical order.
+pub type FoldedTable = (&'static str, Vec<Vec<Value>>);
+
+/// Each folded table with its rows, in canonical order.
+fn folded(conn: &Connection) -> Result<Vec<FoldedTable>> {
+    FOLDED
+        .iter()
+        .map(|(table, sql)| Ok((*table, dump(conn, sql)?)))
+        .collect()
+}
+
 fn dump(conn: &Connection, sql: &str) -> Result<Vec<Vec<Value>>> {
     let mut stmt = conn.prepare(sql)?;
     let n = stmt.column_count();
@@ -58,6 +69,12 @@ fn dump(conn: &Connection, sql: &str) -> Result<Vec<Vec<Value>>> {
 }
 
 impl Store {
+    /// The replicated state: every table that is a fold of the log, with its rows in an order
+    /// that does not depend on the order operations arrived in.
+    pub fn folded_state(&self) -> Result<Vec<FoldedTable>> {
+        folded(&self.conn)
+    }
+
     /// Every operation in the log, in local order.
     pub fn ops(&self) -> Result<Vec<Op>> {
         let mut stmt = self
@@ -102,9 +119,7 @@ impl Store {
         super::apply::flush_search(&tx)?;
         tx.commit()?;
         let mut diffs = Vec::new();
-        for (table, sql) in FOLDED {
-            let live = dump(&self.conn, sql)?;
-            let rebuilt = dump(&fresh, sql)?;
+        for ((table, live), (_, rebuilt)) in folded(&self.conn)?.into_iter().zip(folded(&fresh)?) {
             if live != rebuilt {
                 let differing = live.iter().filter(|r| !rebuilt.contains(r)).count()
                     + rebuilt.iter().filter(|r| !live.contains(r)).count();
