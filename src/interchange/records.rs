@@ -383,7 +383,7 @@ pub(crate) fn import(store: &mut Store, records: Vec<Located>) -> Result<ImportS
         }
     }
     let records = log_order(records);
-    store.write_bulk(|w| {
+    store.write_bulk(records.len(), |w| {
         let mut sum = ImportSummary::default();
         for l in &records {
             for (table, id) in l.record.references() {

@@ -159,15 +159,71 @@ impl Store {
         Ok(out)
     }
 
-    /// Like [`Store::write`], with a larger page cache for the one transaction: a bulk
-    /// write (an import) touches index pages all over the file, and reading them again
-    /// from the operating system costs more than the memory.
-    pub fn write_bulk<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+    /// Like [`Store::write`], for a bulk write (an import) of about `ops` operations. It runs
+    /// with a larger page cache: a bulk write touches index pages all over the file, and
+    /// reading them again from the operating system costs more than the memory. When the
+    /// write is at least as large as the log already is, the indexes that applying
+    /// operations never reads ([`DEFERRED_INDEXES`]) are dropped for the transaction and
+    /// built again at its end, in one sorted pass each instead of one random insertion per
+    /// row. Both happen in the one transaction: a failed write leaves them as they were.
+    ///
+    /// Such a write also runs with a rollback journal instead of the WAL, when no other
+    /// connection has the database open: its new pages then go to the database file once,
+    /// where the WAL writes them twice (into the log, then again at the checkpoint). The
+    /// journal is as durable (`synchronous=FULL`: the commit is on disk before it returns);
+    /// other processes wait while it writes. The database is back in WAL mode afterwards.
+    pub fn write_bulk<T>(
+        &mut self,
+        ops: usize,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let logged: i64 =
+            self.conn
+                .query_row("SELECT coalesce(max(seq), 0) FROM ops", [], |r| r.get(0))?;
+        let defer = ops as i64 >= logged;
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
-        let out = self.write(f);
+        let journal = defer && self.set_journal("delete")?;
+        let out = self.write(|w| {
+            let rebuild = if defer {
+                drop_deferred_indexes(w.conn())?
+            } else {
+                Vec::new()
+            };
+            let out = f(w)?;
+            if defer && w.emitted > 0 {
+                set_fts_hashsize(w.conn(), BULK_FTS_HASH)?;
+                apply::flush_search(w.conn())?;
+                set_fts_hashsize(w.conn(), DEFAULT_FTS_HASH)?;
+            }
+            for sql in rebuild {
+                w.conn().execute_batch(&sql)?;
+            }
+            Ok(out)
+        });
         self.conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        if journal {
+            // Should this fail, the next open switches back to WAL.
+            let _ = self.set_journal("wal");
+        }
         out
+    }
+
+    /// Switch the journal mode; false when it could not be switched (another connection
+    /// has the database open, which leaving WAL requires it not to).
+    fn set_journal(&self, mode: &str) -> Result<bool> {
+        match self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+        {
+            Ok(now) => Ok(now.eq_ignore_ascii_case(mode)),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Write a consistent copy of the database to `dest` (which must not exist), while others
@@ -247,6 +303,56 @@ pub(crate) fn append_op(conn: &Connection, op: &Op) -> Result<()> {
         body
     ])?;
     Ok(())
+}
+
+/// The memory in which the search index gathers new entries before it writes them out as a
+/// segment: SQLite's default, and the larger buffer of a bulk write, which writes fewer
+/// segments and merges them less often.
+const DEFAULT_FTS_HASH: i64 = 1024 * 1024;
+const BULK_FTS_HASH: i64 = 64 * 1024 * 1024;
+
+fn set_fts_hashsize(conn: &Connection, bytes: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO claim_fts (claim_fts, rank) VALUES ('hashsize', ?1)",
+        [bytes],
+    )?;
+    Ok(())
+}
+
+/// Indexes that applying an operation never reads: they serve queries, sync and conflicts.
+/// [`Store::write_bulk`] may build them after the rows instead of row by row.
+const DEFERRED_INDEXES: &[&str] = &[
+    "ops_hlc",
+    "ops_replica_seq",
+    "ops_subject",
+    "ops_claim_edits",
+    "claims_created",
+    "claims_status",
+    "claims_speaker",
+    "claim_tags_tag",
+    "appearances_article",
+    "appearances_via",
+    "articles_url",
+    "source_names_folded",
+];
+
+/// Drop the [`DEFERRED_INDEXES`] and return the statements that create them again.
+fn drop_deferred_indexes(conn: &Connection) -> Result<Vec<String>> {
+    let mut rebuild = Vec::new();
+    for name in DEFERRED_INDEXES {
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = sql {
+            conn.execute_batch(&format!("DROP INDEX {name}"))?;
+            rebuild.push(sql);
+        }
+    }
+    Ok(rebuild)
 }
 
 /// Page cache in KiB: pulls touch many index pages, and a client must stay small.
