@@ -6,6 +6,7 @@
 //! `CLAIMDB_SIM_CASES` sets the number of seeds (default 6), `CLAIMDB_SIM_STEPS` the commands
 //! per seed (default 80), `CLAIMDB_SIM_SEED` the first seed.
 
+use serde_json::value::RawValue;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -46,7 +47,7 @@ struct Counters {
 }
 
 /// Push bodies held back, with the member who sent them.
-type Delayed = Rc<RefCell<Vec<(Member, Vec<serde_json::Value>)>>>;
+type Delayed = Rc<RefCell<Vec<(Member, Vec<Box<RawValue>>)>>>;
 
 /// The server's real push and pull, behind a network that misbehaves while `faulty` is set.
 struct Net {
@@ -57,6 +58,11 @@ struct Net {
     /// Pushes held back to arrive late, after later ones.
     delayed: Delayed,
     counters: Counters,
+}
+
+/// An operation as the server receives it: its JSON text.
+fn raw(op: &Op) -> Box<RawValue> {
+    serde_json::value::to_raw_value(op).unwrap()
 }
 
 fn lost(what: &str) -> Error {
@@ -76,10 +82,7 @@ impl Transport for Net {
     fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
         self.counters.push_requests += 1;
         let now = chrono::Utc::now().timestamp_millis() as u64;
-        let body: Vec<serde_json::Value> = ops
-            .iter()
-            .map(|o| serde_json::to_value(o).unwrap())
-            .collect();
+        let body: Vec<Box<RawValue>> = ops.iter().map(raw).collect();
         let mut rng = self.rng.borrow_mut();
         if self.faulty {
             if rng.chance(10) {
@@ -492,11 +495,7 @@ fn run(seed: u64, steps: usize) {
     let forged = replicas[1].store().ops().unwrap().pop().unwrap();
     assert_eq!(forged.author, "member1");
     let resp = backend
-        .push(
-            &replicas[0].net.member,
-            vec![serde_json::to_value(&forged).unwrap()],
-            now,
-        )
+        .push(&replicas[0].net.member, vec![raw(&forged)], now)
         .unwrap();
     assert_eq!(resp.results[0].status, OpStatus::Rejected);
     assert_eq!(resp.results[0].code.as_deref(), Some("wrong_author"));

@@ -47,12 +47,12 @@ pub trait Backend: Send + Sync + 'static {
     fn authenticate(&self, token: &str) -> Result<Member, ServerError>;
 
     /// Store the operations that pass [`check_op`], each once, under the workspace's next
-    /// sequence numbers, atomically. `ops` are raw JSON values: one that does not parse is
-    /// rejected on its own.
+    /// sequence numbers, atomically. `ops` are the operations' JSON texts as received: one
+    /// that does not parse is rejected on its own.
     fn push(
         &self,
         member: &Member,
-        ops: Vec<serde_json::Value>,
+        ops: Vec<Box<serde_json::value::RawValue>>,
         now_ms: u64,
     ) -> Result<PushResponse, ServerError>;
 

@@ -315,8 +315,8 @@ async fn push(
         )));
     }
     let bytes = read_body(body, &parts.headers).await?;
-    let req: PushRequest<serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(|e| ServerError::BadRequest {
+    let req: PushRequest<Box<serde_json::value::RawValue>> = serde_json::from_slice(&bytes)
+        .map_err(|e| ServerError::BadRequest {
             code: "bad_request",
             message: format!("the body is not a push request: {e}"),
         })?;

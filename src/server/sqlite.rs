@@ -279,7 +279,7 @@ impl Backend for SqliteBackend {
     fn push(
         &self,
         member: &Member,
-        ops: Vec<serde_json::Value>,
+        ops: Vec<Box<serde_json::value::RawValue>>,
         now_ms: u64,
     ) -> Result<PushResponse, ServerError> {
         let mut conn = self.conn();
@@ -287,14 +287,24 @@ impl Backend for SqliteBackend {
         let ws = member.workspace.as_str();
         let mut seq = head(&tx, ws)?;
         let mut results = Vec::with_capacity(ops.len());
-        for value in ops {
-            let id = value
-                .get("id")
-                .and_then(|v| v.as_str())
-                .and_then(|s| Uuid::parse_str(s).ok());
-            let op: Op = match serde_json::from_value(value) {
+        for raw in ops {
+            let op: Op = match serde_json::from_str(raw.get()) {
                 Ok(op) => op,
                 Err(e) => {
+                    // JSON that is not even a value (too deep, a bad escape, a number out of
+                    // range) refuses the whole request, as a body that does not parse does.
+                    let value =
+                        serde_json::from_str::<serde_json::Value>(raw.get()).map_err(|e| {
+                            ServerError::BadRequest {
+                                code: "bad_request",
+                                message: format!("the body is not a push request: {e}"),
+                            }
+                        })?;
+                    // Name the operation in the refusal when its id can be read.
+                    let id = value
+                        .get("id")
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| Uuid::parse_str(s).ok());
                     results.push(rejected(
                         id,
                         "invalid_op",

@@ -192,12 +192,18 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| no_remote(remote))?;
+        self.own_ops_after(pushed, limit)
+    }
+
+    /// Up to `limit` of this replica's operations after local sequence number `after`,
+    /// oldest first, with their local sequence numbers.
+    pub fn own_ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, id, hlc, author, body FROM ops WHERE replica = ?1 AND seq > ?2
              ORDER BY seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(
-            params![self.replica.to_string(), pushed, limit as i64],
+            params![self.replica.to_string(), after, limit as i64],
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,

@@ -21,6 +21,32 @@ use crate::store::{Store, check_remote_url};
 pub trait Transport {
     fn push(&mut self, ops: &[Op]) -> Result<PushResponse>;
     fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse>;
+
+    /// Start pushing `ops`; [`PendingPush::wait`] gives the answer. A transport that can
+    /// send in the background lets the caller read the next batch meanwhile; by default the
+    /// batch is sent here and now.
+    fn push_begin(&mut self, ops: Vec<Op>) -> PendingPush {
+        PendingPush::Done(self.push(&ops))
+    }
+}
+
+/// A push under way.
+pub enum PendingPush {
+    Done(Result<PushResponse>),
+    Sending(std::thread::JoinHandle<Result<PushResponse>>),
+}
+
+impl PendingPush {
+    pub fn wait(self) -> Result<PushResponse> {
+        match self {
+            PendingPush::Done(r) => r,
+            PendingPush::Sending(h) => h.join().unwrap_or_else(|_| {
+                Err(Error::Remote(
+                    "sending a batch failed unexpectedly; try again".into(),
+                ))
+            }),
+        }
+    }
 }
 
 /// Reports progress: (phase, done, total).
@@ -67,13 +93,20 @@ pub fn push(
         head: info.cursor,
         ..Pushed::default()
     };
-    loop {
-        let ops = store.unpushed_ops(remote, batch)?;
-        if ops.is_empty() {
-            break;
-        }
-        let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
-        let resp = t.push(&bodies)?;
+    let mut next = store.unpushed_ops(remote, batch)?;
+    while !next.is_empty() {
+        let ops = next;
+        let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
+        let pending = t.push_begin(ops.iter().map(|(_, op)| op.clone()).collect());
+        // While the remote stores this batch, read the next one.
+        next = match store.own_ops_after(last, batch) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = pending.wait();
+                return Err(e);
+            }
+        };
+        let resp = pending.wait()?;
         if resp.results.len() != ops.len() {
             return Err(Error::Remote(format!(
                 "the remote answered {} results for {} operations; it does not speak this protocol",
@@ -100,7 +133,6 @@ pub fn push(
                 }
             }
         }
-        let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
         store.mark_pushed(remote, last)?;
         progress("push", out.pushed + out.refused, total);
     }
@@ -481,6 +513,11 @@ impl Http {
 impl Transport for HttpTransport {
     fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
         self.http.push(ops)
+    }
+
+    fn push_begin(&mut self, ops: Vec<Op>) -> PendingPush {
+        let http = self.http.clone();
+        PendingPush::Sending(std::thread::spawn(move || http.push(&ops)))
     }
 
     fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
