@@ -97,7 +97,14 @@ pub fn push(
     while !next.is_empty() {
         let ops = next;
         let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
-        let pending = t.push_begin(ops.iter().map(|(_, op)| op.clone()).collect());
+        let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
+        // A short batch is most likely the last: nothing to read meanwhile, so send it
+        // from here rather than from a thread.
+        let pending = if ops.len() < batch {
+            PendingPush::Done(t.push(&bodies))
+        } else {
+            t.push_begin(bodies)
+        };
         // While the remote stores this batch, read the next one.
         next = match store.own_ops_after(last, batch) {
             Ok(n) => n,
