@@ -189,10 +189,9 @@ fn cut_connections_are_retried_and_the_sync_completes() {
     assert!(check.ok);
 }
 
-#[test]
-fn a_lost_push_response_is_pushed_again_without_duplicates() {
-    let t = team();
-    // Requests arrive, responses never make it back, on every attempt.
+/// Run Alice's `args` while every response is cut after its first byte: it fails (exit 5).
+/// The proxy passes everything again afterwards.
+fn push_with_responses_lost(t: &Team, args: &[&str]) {
     t.proxy.set(Fault::Cut {
         connections: 1000,
         bytes: 1,
@@ -201,21 +200,46 @@ fn a_lost_push_response_is_pushed_again_without_duplicates() {
         .alice
         .cmd()
         .env("CLAIMDB_HTTP_TIMEOUT", "5")
-        .args(["push"])
+        .args(args)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5));
+    t.proxy.set(Fault::Pass);
+}
+
+#[test]
+fn a_lost_push_response_is_pushed_again_without_duplicates() {
+    let t = team();
+    // Requests arrive, responses never make it back, on every attempt.
+    push_with_responses_lost(&t, &["push"]);
     assert_eq!(
         t.alice.json(&["remote", "status"])["remotes"][0]["unpushed"],
         120
     );
-    t.proxy.set(Fault::Pass);
     let s: SyncSummary = t.alice.typed(&["push"]);
     assert_eq!(
         (s.pushed, s.head),
         (120, 120),
         "the server stored each op once"
     );
+    t.bob.ok(&["pull"]);
+    exports_match(&t);
+}
+
+#[test]
+fn a_batch_is_not_sent_when_the_one_before_it_failed() {
+    let t = team();
+    // The first batch reaches the server but is never answered. The client encodes the
+    // next batch meanwhile, and must not send it.
+    push_with_responses_lost(&t, &["push", "--batch", "10"]);
+    let s: SyncSummary = t.bob.typed(&["sync"]);
+    assert_eq!(
+        (s.pulled, s.head),
+        (10, 10),
+        "only the first batch was sent"
+    );
+    let s: SyncSummary = t.alice.typed(&["push", "--batch", "10"]);
+    assert_eq!((s.pushed, s.head), (120, 120));
     t.bob.ok(&["pull"]);
     exports_match(&t);
 }

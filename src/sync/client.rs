@@ -2,9 +2,10 @@
 //! a [`Transport`]; [`HttpTransport`] is the real one, and tests drive the same engine through
 //! transports that lose, repeat and reorder messages.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::Write;
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -94,25 +95,28 @@ pub fn push(
         ..Pushed::default()
     };
     let mut next = store.unpushed_ops(remote, batch)?;
-    while !next.is_empty() {
-        let ops = next;
+    // Up to two batches under way: one on the wire, the next being encoded. The transport
+    // sends each only once the one before it is answered.
+    let mut under_way: VecDeque<(Vec<(i64, Op)>, PendingPush)> = VecDeque::new();
+    loop {
+        while under_way.len() < 2 && !next.is_empty() {
+            let ops = std::mem::take(&mut next);
+            let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
+            let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
+            // A lone short batch is most likely the last: send it from here rather than
+            // from a thread.
+            let pending = if ops.len() < batch && under_way.is_empty() {
+                PendingPush::Done(t.push(&bodies))
+            } else {
+                t.push_begin(bodies)
+            };
+            under_way.push_back((ops, pending));
+            next = store.own_ops_after(last, batch)?;
+        }
+        let Some((ops, pending)) = under_way.pop_front() else {
+            break;
+        };
         let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
-        let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
-        // A short batch is most likely the last: nothing to read meanwhile, so send it
-        // from here rather than from a thread.
-        let pending = if ops.len() < batch {
-            PendingPush::Done(t.push(&bodies))
-        } else {
-            t.push_begin(bodies)
-        };
-        // While the remote stores this batch, read the next one.
-        next = match store.own_ops_after(last, batch) {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = pending.wait();
-                return Err(e);
-            }
-        };
         let resp = pending.wait()?;
         if resp.results.len() != ops.len() {
             return Err(Error::Remote(format!(
@@ -249,6 +253,8 @@ pub fn sync(
 pub struct HttpTransport {
     http: Http,
     prefetch: Option<Prefetch>,
+    /// Says whether the last batch started with [`Transport::push_begin`] was answered.
+    answered: Option<mpsc::Receiver<bool>>,
 }
 
 /// A page requested ahead of time, on its own thread.
@@ -303,6 +309,7 @@ impl HttpTransport {
         Ok(HttpTransport {
             http: Http::new(url, token, ca_cert)?,
             prefetch: None,
+            answered: None,
         })
     }
 
@@ -486,21 +493,45 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().expect("writing to memory")
 }
 
+/// A push request's body, gzipped when it is worth it.
+struct PushBody {
+    bytes: Vec<u8>,
+    gzip: bool,
+}
+
+impl PushBody {
+    fn encode(ops: &[Op]) -> PushBody {
+        let body = serde_json::to_vec(&PushRequest {
+            ops: ops.iter().collect::<Vec<&Op>>(),
+        })
+        .expect("ops serialize");
+        if body.len() > 8 * 1024 {
+            PushBody {
+                bytes: gzip(&body),
+                gzip: true,
+            }
+        } else {
+            PushBody {
+                bytes: body,
+                gzip: false,
+            }
+        }
+    }
+}
+
 impl Http {
     fn push(&self, ops: &[Op]) -> Result<PushResponse> {
-        let body = serde_json::to_vec(&PushRequest { ops: ops.to_vec() }).expect("ops serialize");
-        let (body, gz) = if body.len() > 8 * 1024 {
-            (gzip(&body), true)
-        } else {
-            (body, false)
-        };
+        self.send_push(&PushBody::encode(ops))
+    }
+
+    fn send_push(&self, body: &PushBody) -> Result<PushResponse> {
         let url = self.url();
         self.request("POST ops", |c| {
             let r = c
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
-            if gz {
+                .body(body.bytes.clone());
+            if body.gzip {
                 r.header(reqwest::header::CONTENT_ENCODING, "gzip")
             } else {
                 r
@@ -522,9 +553,26 @@ impl Transport for HttpTransport {
         self.http.push(ops)
     }
 
+    /// Encode the batch on its own thread at once, and send it once the batch started
+    /// before it is answered: its operations may refer to what that one creates.
     fn push_begin(&mut self, ops: Vec<Op>) -> PendingPush {
         let http = self.http.clone();
-        PendingPush::Sending(std::thread::spawn(move || http.push(&ops)))
+        let before = self.answered.take();
+        let (answered, answer) = mpsc::sync_channel(1);
+        self.answered = Some(answer);
+        PendingPush::Sending(std::thread::spawn(move || {
+            let body = PushBody::encode(&ops);
+            // A thread that ended without a word (it panicked) counts as a failure.
+            if before.is_some_and(|b| !b.recv().unwrap_or(false)) {
+                let _ = answered.send(false);
+                return Err(Error::Remote(
+                    "a batch was not sent because the one before it failed".into(),
+                ));
+            }
+            let resp = http.send_push(&body);
+            let _ = answered.send(resp.is_ok());
+            resp
+        }))
     }
 
     fn pull(&mut self, after: u64, limit: usize) -> Result<PullResponse> {
