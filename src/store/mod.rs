@@ -170,7 +170,7 @@ impl Store {
     /// Such a write also runs with a rollback journal instead of the WAL, when no other
     /// connection has the database open: its new pages then go to the database file once,
     /// where the WAL writes them twice (into the log, then again at the checkpoint). The
-    /// journal is as durable (`synchronous=FULL`: the commit is on disk before it returns);
+    /// journal is as durable (`synchronous=EXTRA`: the commit is on disk before it returns);
     /// other processes wait while it writes. The database is back in WAL mode afterwards.
     pub fn write_bulk<T>(
         &mut self,
@@ -184,6 +184,11 @@ impl Store {
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         let journal = defer && self.set_journal("delete")?;
+        if journal {
+            // With a rollback journal, only EXTRA also syncs the directory once the journal
+            // is deleted, so that a power loss cannot bring it back and undo the commit.
+            self.conn.pragma_update(None, "synchronous", "EXTRA")?;
+        }
         let out = self.write(|w| {
             let rebuild = if defer {
                 drop_deferred_indexes(w.conn())?
@@ -203,8 +208,9 @@ impl Store {
         });
         self.conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         if journal {
-            // Should this fail, the next open switches back to WAL.
+            // Should this fail, the next open switches back to WAL and FULL.
             let _ = self.set_journal("wal");
+            let _ = self.conn.pragma_update(None, "synchronous", "FULL");
         }
         out
     }
@@ -328,10 +334,8 @@ const DEFERRED_INDEXES: &[&str] = &[
     "ops_claim_edits",
     "claims_created",
     "claims_status",
-    "claims_speaker",
     "claim_tags_tag",
     "appearances_article",
-    "appearances_via",
     "articles_url",
     "source_names_folded",
 ];

@@ -99,7 +99,11 @@ pub fn push(
     // sends each only once the one before it is answered.
     let mut under_way: VecDeque<(Vec<(i64, Op)>, PendingPush)> = VecDeque::new();
     loop {
-        while under_way.len() < 2 && !next.is_empty() {
+        // A batch that already failed ends the push: nothing after it may be sent.
+        while under_way.len() < 2
+            && !next.is_empty()
+            && !matches!(under_way.back(), Some((_, PendingPush::Done(Err(_)))))
+        {
             let ops = std::mem::take(&mut next);
             let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
             let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
