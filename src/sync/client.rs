@@ -106,14 +106,7 @@ pub fn push(
         {
             let ops = std::mem::take(&mut next);
             let last = ops.last().map(|(seq, _)| *seq).expect("batch is not empty");
-            let bodies: Vec<Op> = ops.iter().map(|(_, op)| op.clone()).collect();
-            // A lone short batch is most likely the last: send it from here rather than
-            // from a thread.
-            let pending = if ops.len() < batch && under_way.is_empty() {
-                PendingPush::Done(t.push(&bodies))
-            } else {
-                t.push_begin(bodies)
-            };
+            let pending = t.push_begin(ops.iter().map(|(_, op)| op.clone()).collect());
             under_way.push_back((ops, pending));
             next = store.own_ops_after(last, batch)?;
         }
