@@ -131,6 +131,15 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let user = config::user(cli.user.as_deref(), &config);
     let mut store = Store::open(&db, Some(&user))?;
+    if let Some(original) = store.copied_from() {
+        eprintln!(
+            "claimdb: {} is a copy of {}, which is still in use: it now records changes as \
+             replica {} of its own (changes made before the copy are sent from the original)",
+            store.path().display(),
+            original.display(),
+            store.replica()
+        );
+    }
 
     match cli.command {
         Command::Init => {

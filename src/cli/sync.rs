@@ -178,6 +178,8 @@ pub fn transfer(
                 pushed: p.pushed,
                 refused: p.refused,
                 refusal: p.refusal,
+                held: p.held,
+                renewed_replica: p.renewed,
                 head: p.head,
                 conflicts: store.conflict_count(&Default::default())?,
                 ..Default::default()
@@ -197,6 +199,14 @@ pub fn transfer(
     bar.finish_and_clear();
     let refused = summary.refused;
     let refusal = summary.refusal.clone();
+    let held = summary.held.clone();
+    if let Some(r) = summary.renewed_replica {
+        eprintln!(
+            "claimdb: the remote said this database's replica id belongs to another member: \
+             this is a copy of their database. It now records changes as replica {r}; your \
+             changes moved to it, theirs stay theirs to send"
+        );
+    }
     style.out(&summary, || {
         let mut s = format!(
             "{}: pushed {}, pulled {}, remote at #{}",
@@ -210,12 +220,13 @@ pub fn transfer(
         }
         s
     });
+    if let Some(held) = held {
+        return Err(claimdb::Error::Remote(format!("some changes were not sent: {held}")).into());
+    }
     if refused > 0 {
         let reason = refusal.unwrap_or_default();
         let hint = if reason.starts_with("wrong_author") {
             "; record changes under your member name (--user or CLAIMDB_USER)"
-        } else if reason.starts_with("clock_ahead") {
-            "; this computer's clock is ahead: set it right"
         } else if reason.starts_with("unknown_reference") {
             "; the change refers to something the remote never received"
         } else {
@@ -233,7 +244,7 @@ pub fn transfer(
 pub fn conflicts(store: &Store, style: Style) -> Result<()> {
     let c = store.conflicts()?;
     style.out(&c, || {
-        if c.disputed.is_empty() && c.fields.is_empty() {
+        if c.disputed.is_empty() && c.fields.is_empty() && c.duplicates.is_empty() {
             return "no conflicts".into();
         }
         let mut s = String::new();
@@ -251,6 +262,27 @@ pub fn conflicts(store: &Store, style: Style) -> Result<()> {
                 );
                 for l in &f.losers {
                     s += &format!("      also {} by {} at {}\n", l.value, l.author, l.at);
+                }
+            }
+        }
+        if !c.duplicates.is_empty() {
+            s += "\nids created twice with different values (every replica keeps the same merge):\n";
+            for d in &c.duplicates {
+                let kept: Vec<String> = d.kept.iter().map(|(f, v)| format!("{f} {v}")).collect();
+                s += &format!(
+                    "  {} {} ({}): kept {}\n",
+                    d.kind,
+                    d.short_id,
+                    d.fields.join(", "),
+                    kept.join(", ")
+                );
+                for l in &d.losers {
+                    let given: Vec<String> = d
+                        .fields
+                        .iter()
+                        .map(|f| format!("{f} {}", l.value.get(f).unwrap_or(&serde_json::Value::Null)))
+                        .collect();
+                    s += &format!("      also {} by {} at {}\n", given.join(", "), l.author, l.at);
                 }
             }
         }

@@ -331,7 +331,23 @@ async fn push(
     }
     let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let b = s.backend.clone();
+    let name = m.name.clone();
     let resp = blocking(move || b.push(&m, req.ops, now)).await?;
+    let ahead = resp
+        .results
+        .iter()
+        .filter(|r| r.code.as_deref() == Some("clock_ahead"))
+        .count();
+    if ahead > 0 {
+        // The member is told too; this side of the story belongs in the server's log.
+        eprintln!(
+            "claimdb serve: refused {ahead} operation(s) from '{name}' stamped more than {} \
+             minutes ahead of this server's clock ({}); if their clock is right, this server's \
+             clock is behind: set it",
+            crate::sync::protocol::MAX_CLOCK_DRIFT_MS / 60_000,
+            crate::text::timestamp(&chrono::Utc::now())
+        );
+    }
     Ok(Json(resp).into_response())
 }
 

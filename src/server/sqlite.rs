@@ -18,9 +18,10 @@ use crate::sync::protocol::{OpResult, OpStatus, PullResponse, PushResponse, Role
 const APPLICATION_ID: i32 = 0x636c_6473;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!(
-        "../../schema/server/0001_server.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../schema/server/0001_server.sql")),
+        M::up(include_str!("../../schema/server/0002_replicas.sql")),
+    ])
 });
 
 /// A member as `claimdb server members` lists them.
@@ -230,6 +231,17 @@ fn entity_exists(
         .map(|r| r.is_some())
 }
 
+/// The member a replica id belongs to, if any operation was stored under it.
+fn replica_owner(
+    conn: &Connection,
+    workspace: &str,
+    replica: &Uuid,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT member FROM replicas WHERE workspace = ?1 AND replica = ?2")?
+        .query_row(params![workspace, replica.to_string()], |r| r.get(0))
+        .optional()
+}
+
 fn head(conn: &Connection, workspace: &str) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM ops WHERE workspace = ?1")?
         .query_row([workspace], |r| r.get::<_, i64>(0))
@@ -324,6 +336,22 @@ impl Backend for SqliteBackend {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .optional()?;
+            let owner = match existing {
+                Some(_) => None,
+                None => replica_owner(&tx, ws, &op.replica)?,
+            };
+            if let Some(owner) = owner.filter(|o| *o != member.name) {
+                results.push(rejected(
+                    Some(op.id),
+                    "replica_taken",
+                    format!(
+                        "operation {} carries replica id {}, which belongs to member '{owner}': \
+                         this database is a copy of theirs and needs an id of its own",
+                        op.id, op.replica
+                    ),
+                ));
+                continue;
+            }
             let missing = match existing {
                 Some(_) => None,
                 None => {
@@ -375,6 +403,10 @@ impl Backend for SqliteBackend {
                         body,
                         now()
                     ])?;
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO replicas (workspace, replica, member) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![ws, op.replica.to_string(), member.name])?;
                     if let Some((kind, id)) = op.kind.creates() {
                         tx.prepare_cached(
                             "INSERT OR IGNORE INTO entities (workspace, kind, id) VALUES (?1, ?2, ?3)",

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::ops::{ClaimField, Op, OpKind};
+use crate::ops::{ClaimField, EntityKind, Op, OpKind};
 use crate::text::fold;
 
 /// Apply one operation, search index included.
@@ -29,13 +29,10 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
             aliases,
             created_at,
         } => {
-            // Two members may create the same source; the later creation's fields win and
-            // the names of both are kept.
-            if wins(conn, &source.to_string(), "create", op)? {
-                conn.prepare_cached(
-                    "INSERT INTO sources (id, name, kind, url, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                         url = excluded.url, created_at = excluded.created_at",
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO sources (id, name, kind, url, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![
                     source.to_string(),
@@ -44,6 +41,24 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     url,
                     crate::text::timestamp(created_at)
                 ])?;
+            if inserted == 0 {
+                // Two members created the same source: merge the creations field by field.
+                merge_fields(
+                    conn,
+                    EntityKind::Source,
+                    "sources",
+                    source,
+                    &[
+                        ("name", Some(name.clone()), Pick::Least),
+                        ("kind", Some(kind.as_str().to_string()), Pick::Greatest),
+                        ("url", url.clone(), Pick::Greatest),
+                        (
+                            "created_at",
+                            Some(crate::text::timestamp(created_at)),
+                            Pick::Least,
+                        ),
+                    ],
+                )?;
             }
             add_name(conn, *source, name, false)?;
             for alias in aliases {
@@ -67,15 +82,12 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
             text_sha256,
             created_at,
         } => {
-            if wins(conn, &article.to_string(), "create", op)? {
-                conn.prepare_cached(
-                    "INSERT INTO articles
+            let created = crate::text::timestamp(created_at);
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO articles
                      (id, url, title, outlet_id, published, lang, body, body_sha256, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, title = excluded.title,
-                         outlet_id = excluded.outlet_id, published = excluded.published,
-                         lang = excluded.lang, body = excluded.body,
-                         body_sha256 = excluded.body_sha256, created_at = excluded.created_at",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?
                 .execute(params![
                     article.to_string(),
@@ -86,8 +98,33 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     lang,
                     text,
                     text_sha256,
-                    crate::text::timestamp(created_at)
+                    created
                 ])?;
+            if inserted == 0 {
+                merge_fields(
+                    conn,
+                    EntityKind::Article,
+                    "articles",
+                    article,
+                    &[
+                        ("url", url.clone(), Pick::Greatest),
+                        ("title", title.clone(), Pick::Greatest),
+                        ("outlet_id", outlet.map(|o| o.to_string()), Pick::Greatest),
+                        (
+                            "published",
+                            published.map(|d| d.to_string()),
+                            Pick::Greatest,
+                        ),
+                        ("lang", lang.clone(), Pick::Greatest),
+                        ("body", text.clone(), Pick::Greatest),
+                        ("created_at", Some(created), Pick::Least),
+                    ],
+                )?;
+                // The checksum goes with the text that won.
+                conn.prepare_cached(
+                    "UPDATE articles SET body_sha256 = ?2 WHERE id = ?1 AND body IS ?3",
+                )?
+                .execute(params![article.to_string(), text_sha256, text])?;
             }
         }
         OpKind::CreateClaim {
@@ -112,16 +149,49 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     crate::text::timestamp(created_at),
                     created_by
                 ])?;
+            let id = claim.to_string();
             if inserted == 1 {
                 // Tags given at creation carry no stamp: any later tag edit wins over them.
                 let mut stmt = conn.prepare_cached(
                     "INSERT OR IGNORE INTO claim_tags (claim_id, tag) VALUES (?1, ?2)",
                 )?;
                 for t in tags {
-                    stmt.execute(params![claim.to_string(), t])?;
+                    stmt.execute(params![id, t])?;
                 }
-                mark_dirty(conn, &claim.to_string())?;
+            } else {
+                // The id was created before: merge the creations field by field. A field
+                // someone edited keeps the edit; the creations never had a stamp to beat it.
+                let mut fields = Vec::new();
+                for (field, column, value) in [
+                    ("text", "text", Some(text.clone())),
+                    ("speaker", "speaker_id", speaker.map(|s| s.to_string())),
+                    ("said_on", "said_on", said_on.map(|d| d.to_string())),
+                ] {
+                    if stamp(conn, &id, field)?.is_none() {
+                        fields.push((column, value, Pick::Greatest));
+                    }
+                }
+                merge_fields(conn, EntityKind::Claim, "claims", claim, &fields)?;
+                // The first creation is the one recorded, with its author.
+                conn.prepare_cached(
+                    "UPDATE claims SET created_at = ?2, created_by = ?3
+                     WHERE id = ?1 AND (created_at, created_by) > (?2, ?3)",
+                )?
+                .execute(params![
+                    id,
+                    crate::text::timestamp(created_at),
+                    created_by
+                ])?;
+                let mut stmt = conn.prepare_cached(
+                    "INSERT OR IGNORE INTO claim_tags (claim_id, tag) VALUES (?1, ?2)",
+                )?;
+                for t in tags {
+                    if stamp(conn, &id, &format!("tag:{t}"))?.is_none() {
+                        stmt.execute(params![id, t])?;
+                    }
+                }
             }
+            mark_dirty(conn, &id)?;
         }
         OpKind::SetClaim { claim, set, .. } => {
             let id = claim.to_string();
@@ -185,7 +255,49 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     anchor.as_ref().map(|a| a.suffix.as_str()),
                     crate::text::timestamp(created_at)
                 ])?;
-            if inserted == 1 {
+            if inserted == 0 {
+                let mine = vec![
+                    Some(crate::text::timestamp(created_at)),
+                    Some(claim.to_string()),
+                    article.map(|a| a.to_string()),
+                    via.map(|v| v.to_string()),
+                    quote.clone(),
+                    anchor.as_ref().map(|a| format!("{:020}", a.start)),
+                    anchor.as_ref().map(|a| format!("{:020}", a.end)),
+                    anchor.as_ref().map(|a| a.prefix.clone()),
+                    anchor.as_ref().map(|a| a.suffix.clone()),
+                ];
+                let replaced = replace_if_greater(
+                    conn,
+                    EntityKind::Appearance,
+                    *appearance,
+                    "SELECT created_at, claim_id, article_id, via_id, quote,
+                        printf('%020d', quote_start), printf('%020d', quote_end), prefix, suffix
+                     FROM appearances WHERE id = ?1",
+                    mine,
+                )?;
+                if let Some(old_claim) = replaced {
+                    conn.prepare_cached(
+                        "UPDATE appearances SET claim_id = ?2, article_id = ?3, via_id = ?4,
+                            quote = ?5, quote_start = ?6, quote_end = ?7, prefix = ?8,
+                            suffix = ?9, created_at = ?10 WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        appearance.to_string(),
+                        claim.to_string(),
+                        article.map(|a| a.to_string()),
+                        via.map(|v| v.to_string()),
+                        quote,
+                        anchor.as_ref().map(|a| a.start as i64),
+                        anchor.as_ref().map(|a| a.end as i64),
+                        anchor.as_ref().map(|a| a.prefix.as_str()),
+                        anchor.as_ref().map(|a| a.suffix.as_str()),
+                        crate::text::timestamp(created_at)
+                    ])?;
+                    mark_dirty(conn, &old_claim)?;
+                    mark_dirty(conn, &claim.to_string())?;
+                }
+            } else {
                 mark_dirty(conn, &claim.to_string())?;
             }
         }
@@ -211,15 +323,66 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     author,
                     crate::text::timestamp(created_at)
                 ])?;
-            if inserted == 1 {
-                let mut stmt = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO verdict_supersedes (verdict_id, superseded_id) VALUES (?1, ?2)",
-                )?;
-                for old in supersedes {
-                    stmt.execute(params![verdict.to_string(), old.to_string()])?;
+            let vid = verdict.to_string();
+            let mut sorted: Vec<String> = supersedes.iter().map(Uuid::to_string).collect();
+            sorted.sort();
+            let mut claims = vec![claim.to_string()];
+            if inserted == 0 {
+                // The id was created before: the greater record wins whole (a verdict is
+                // never a mix of two).
+                let mine = vec![
+                    Some(crate::text::timestamp(created_at)),
+                    Some(claim.to_string()),
+                    Some(status.as_str().to_string()),
+                    note.clone(),
+                    Some(author.clone()),
+                    Some(sorted.join(",")),
+                ];
+                let Some(theirs) = conn
+                    .prepare_cached(
+                        "SELECT created_at, claim_id, status, note, author,
+                            (SELECT group_concat(superseded_id, ',') FROM
+                               (SELECT superseded_id FROM verdict_supersedes
+                                WHERE verdict_id = ?1 ORDER BY superseded_id))
+                         FROM verdicts WHERE id = ?1",
+                    )?
+                    .query_row([&vid], |r| (0..6).map(|i| r.get(i)).collect())
+                    .optional()?
+                else {
+                    return Ok(());
+                };
+                let theirs: Vec<Option<String>> = theirs;
+                duplicate(conn, EntityKind::Verdict, *verdict)?;
+                if mine <= theirs {
+                    return Ok(());
                 }
-                refresh_status(conn, &claim.to_string())?;
-                mark_dirty(conn, &claim.to_string())?;
+                conn.prepare_cached(
+                    "UPDATE verdicts SET claim_id = ?2, status = ?3, note = ?4, author = ?5,
+                        created_at = ?6 WHERE id = ?1",
+                )?
+                .execute(params![
+                    vid,
+                    claim.to_string(),
+                    status.as_str(),
+                    note,
+                    author,
+                    crate::text::timestamp(created_at)
+                ])?;
+                conn.prepare_cached("DELETE FROM verdict_supersedes WHERE verdict_id = ?1")?
+                    .execute([&vid])?;
+                if let Some(Some(old_claim)) = theirs.get(1) {
+                    claims.push(old_claim.clone());
+                }
+            }
+            let mut stmt = conn.prepare_cached(
+                "INSERT OR IGNORE INTO verdict_supersedes (verdict_id, superseded_id) VALUES (?1, ?2)",
+            )?;
+            for old in &sorted {
+                stmt.execute(params![vid, old])?;
+            }
+            for c in claims {
+                refresh_status(conn, &c)?;
+                mark_dirty(conn, &c)?;
             }
         }
         OpKind::AddEvidence {
@@ -243,12 +406,133 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     note,
                     crate::text::timestamp(created_at)
                 ])?;
-            if inserted == 1 && note.is_some() {
+            if inserted == 0 {
+                let mine = vec![
+                    Some(crate::text::timestamp(created_at)),
+                    Some(claim.to_string()),
+                    url.clone(),
+                    Some(stance.as_str().to_string()),
+                    note.clone(),
+                ];
+                let replaced = replace_if_greater(
+                    conn,
+                    EntityKind::Evidence,
+                    *evidence,
+                    "SELECT created_at, claim_id, url, stance, note FROM evidence WHERE id = ?1",
+                    mine,
+                )?;
+                if let Some(old_claim) = replaced {
+                    conn.prepare_cached(
+                        "UPDATE evidence SET claim_id = ?2, url = ?3, stance = ?4, note = ?5,
+                            created_at = ?6 WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        evidence.to_string(),
+                        claim.to_string(),
+                        url,
+                        stance.as_str(),
+                        note,
+                        crate::text::timestamp(created_at)
+                    ])?;
+                    mark_dirty(conn, &old_claim)?;
+                    mark_dirty(conn, &claim.to_string())?;
+                }
+            } else if note.is_some() {
                 mark_dirty(conn, &claim.to_string())?;
             }
         }
     }
     Ok(())
+}
+
+/// Which of two values a merge of creations keeps. Either way a value beats none.
+#[derive(Clone, Copy)]
+enum Pick {
+    Least,
+    Greatest,
+}
+
+/// A creation of an entity that already exists: for each `(column, value, pick)`, keep the
+/// value the pick prefers (a value beats none), so that the result does not depend on the
+/// order the creations arrive in. The entity is listed as created more than once.
+fn merge_fields(
+    conn: &Connection,
+    kind: EntityKind,
+    table: &str,
+    id: &Uuid,
+    fields: &[(&str, Option<String>, Pick)],
+) -> Result<()> {
+    duplicate(conn, kind, *id)?;
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let columns: Vec<&str> = fields.iter().map(|f| f.0).collect();
+    let current: Option<Vec<Option<String>>> = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM {table} WHERE id = ?1",
+            columns.join(", ")
+        ))?
+        .query_row([id.to_string()], |r| {
+            (0..columns.len()).map(|i| r.get(i)).collect()
+        })
+        .optional()?;
+    let Some(current) = current else {
+        return Ok(());
+    };
+    for ((column, new, pick), old) in fields.iter().zip(current) {
+        let better = match (new, &old) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(n), Some(o)) => match pick {
+                Pick::Least => n < o,
+                Pick::Greatest => n > o,
+            },
+        };
+        if better {
+            conn.prepare_cached(&format!("UPDATE {table} SET {column} = ?2 WHERE id = ?1"))?
+                .execute(params![id.to_string(), new])?;
+        }
+    }
+    Ok(())
+}
+
+/// A creation of a record that is never edited (an appearance, evidence): the greater of
+/// the two records wins whole, compared as `select` reads the current one. Returns the
+/// claim the current record belonged to when the new one wins.
+fn replace_if_greater(
+    conn: &Connection,
+    kind: EntityKind,
+    id: Uuid,
+    select: &str,
+    mine: Vec<Option<String>>,
+) -> Result<Option<String>> {
+    duplicate(conn, kind, id)?;
+    let n = mine.len();
+    let theirs: Option<Vec<Option<String>>> = conn
+        .prepare_cached(select)?
+        .query_row([id.to_string()], |r| (0..n).map(|i| r.get(i)).collect())
+        .optional()?;
+    Ok(match theirs {
+        Some(theirs) if mine > theirs => theirs.into_iter().nth(1).flatten(),
+        _ => None,
+    })
+}
+
+/// Note that `id` was created more than once, for `claimdb conflicts`.
+fn duplicate(conn: &Connection, kind: EntityKind, id: Uuid) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO duplicate_creates (entity_id, kind) VALUES (?1, ?2)",
+    )?
+    .execute(params![id.to_string(), kind.as_str()])?;
+    Ok(())
+}
+
+/// The stamp of the edit that last set `field` of `entity`, if any edit did.
+fn stamp(conn: &Connection, entity: &str, field: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT hlc FROM field_stamps WHERE entity_id = ?1 AND field = ?2")?
+        .query_row(params![entity, field], |r| r.get(0))
+        .optional()?)
 }
 
 /// Record a name of a source; when two spellings fold alike, the smaller one is kept, and a
@@ -274,16 +558,19 @@ fn update_claim(
     Ok(())
 }
 
-/// Whether `op` is newer than whatever last set `field` of `entity`; if so, record it as the
-/// field's writer.
+/// Whether `op` is newer than whatever last set `field` of `entity`, by (HLC, replica id,
+/// operation id); if so, record it as the field's writer.
 fn wins(conn: &Connection, entity: &str, field: &str, op: &Op) -> Result<bool> {
-    let current: Option<(i64, String)> = conn
+    let current: Option<(i64, String, String)> = conn
         .prepare_cached(
-            "SELECT hlc, replica FROM field_stamps WHERE entity_id = ?1 AND field = ?2",
+            "SELECT hlc, replica, op_id FROM field_stamps WHERE entity_id = ?1 AND field = ?2",
         )?
-        .query_row(params![entity, field], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![entity, field], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
-    let mine = (op.hlc.0 as i64, op.replica.to_string());
+    // The operation id settles a tie of two databases that share a replica id.
+    let mine = (op.hlc.0 as i64, op.replica.to_string(), op.id.to_string());
     if current.is_some_and(|c| c >= mine) {
         return Ok(false);
     }
@@ -292,7 +579,7 @@ fn wins(conn: &Connection, entity: &str, field: &str, op: &Op) -> Result<bool> {
          ON CONFLICT (entity_id, field) DO UPDATE
          SET hlc = excluded.hlc, replica = excluded.replica, op_id = excluded.op_id",
     )?
-    .execute(params![entity, field, mine.0, mine.1, op.id.to_string()])?;
+    .execute(params![entity, field, mine.0, mine.1, mine.2])?;
     Ok(true)
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -36,10 +36,27 @@ pub struct FieldConflict {
     pub losers: Vec<FieldValue>,
 }
 
+/// An id created more than once with different values (two members importing one claim
+/// id, adding one source with different URLs). Every replica keeps the same merge (see
+/// `store::apply`); the versions that lost are listed here.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateCreate {
+    pub kind: String,
+    pub entity: Uuid,
+    pub short_id: String,
+    /// The fields the creations gave different values.
+    pub fields: Vec<String>,
+    /// Those fields as the entity has them now.
+    pub kept: serde_json::Map<String, serde_json::Value>,
+    /// The creations whose values of those fields were not kept, each as it was made.
+    pub losers: Vec<FieldValue>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Conflicts {
     pub disputed: Vec<ClaimRow>,
     pub fields: Vec<FieldConflict>,
+    pub duplicates: Vec<DuplicateCreate>,
 }
 
 struct Edit {
@@ -70,7 +87,12 @@ impl Store {
         for c in claims {
             fields.extend(self.field_conflicts(&c)?);
         }
-        Ok(Conflicts { disputed, fields })
+        let duplicates = duplicate_creates(&self.conn)?;
+        Ok(Conflicts {
+            disputed,
+            fields,
+            duplicates,
+        })
     }
 
     /// Disputed claims, plus concurrent field edits on the given claims: what a sync that
@@ -196,4 +218,178 @@ fn value(conn: &Connection, e: &Edit) -> FieldValue {
         author: e.author.clone(),
         at: e.hlc.to_string(),
     }
+}
+
+/// Fields of a creation, each with the column that holds it.
+type CreationFields = &'static [(&'static str, Option<&'static str>)];
+
+/// For each kind of entity: its table, and the fields of its creation with the columns that
+/// hold them (None: compared, but not a column to read back).
+fn creation_columns(kind: &str) -> Option<(&'static str, CreationFields)> {
+    Some(match kind {
+        "source" => ("sources", &[("kind", Some("kind")), ("url", Some("url"))]),
+        "article" => (
+            "articles",
+            &[
+                ("url", Some("url")),
+                ("title", Some("title")),
+                ("outlet", Some("outlet_id")),
+                ("published", Some("published")),
+                ("lang", Some("lang")),
+                ("text", Some("body")),
+            ],
+        ),
+        "claim" => (
+            "claims",
+            &[
+                ("text", Some("text")),
+                ("speaker", Some("speaker_id")),
+                ("said_on", Some("said_on")),
+            ],
+        ),
+        "appearance" => (
+            "appearances",
+            &[
+                ("claim", Some("claim_id")),
+                ("article", Some("article_id")),
+                ("via", Some("via_id")),
+                ("quote", Some("quote")),
+                ("anchor", None),
+            ],
+        ),
+        "verdict" => (
+            "verdicts",
+            &[
+                ("claim", Some("claim_id")),
+                ("status", Some("status")),
+                ("note", Some("note")),
+                ("author", Some("author")),
+                ("supersedes", None),
+            ],
+        ),
+        "evidence" => (
+            "evidence",
+            &[
+                ("claim", Some("claim_id")),
+                ("url", Some("url")),
+                ("stance", Some("stance")),
+                ("note", Some("note")),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+/// Ids created more than once whose creations disagree on a field.
+fn duplicate_creates(conn: &Connection) -> Result<Vec<DuplicateCreate>> {
+    let ids: Vec<(String, String)> = conn
+        .prepare("SELECT entity_id, kind FROM duplicate_creates ORDER BY kind, entity_id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (id, kind) in ids {
+        let Some((table, columns)) = creation_columns(&kind) else {
+            continue;
+        };
+        // The log's index is on (claim, entity): find the claim the entity belongs to.
+        let claim: Option<String> = match kind.as_str() {
+            "source" | "article" => None,
+            "claim" => Some(id.clone()),
+            _ => conn
+                .query_row(
+                    &format!("SELECT claim_id FROM {table} WHERE id = ?1"),
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?,
+        };
+        let rows: Vec<(String, i64, String, String)> = conn
+            .prepare_cached(
+                "SELECT id, hlc, author, body FROM ops WHERE claim IS ?1 AND entity = ?2
+                 ORDER BY hlc, replica, id",
+            )?
+            .query_map(params![claim, id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let entity: Uuid = id.parse().expect("stored ids are UUIDs");
+        let versions: Vec<(FieldValue, serde_json::Value)> = rows
+            .into_iter()
+            .filter_map(|(op_id, hlc, author, body)| {
+                let kind: OpKind = serde_json::from_str(&body).ok()?;
+                (kind.creates().map(|c| c.1) == Some(entity)).then(|| {
+                    let value = serde_json::to_value(&kind).expect("operations serialize");
+                    (
+                        FieldValue {
+                            op_id: op_id.parse().expect("stored ids are UUIDs"),
+                            value: value.clone(),
+                            author,
+                            at: Hlc(hlc as u64).to_string(),
+                        },
+                        value,
+                    )
+                })
+            })
+            .collect();
+        // A field differs when two creations gave it different values; a value beside none
+        // is merged, not a conflict.
+        let fields: Vec<&str> = columns
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| {
+                let given: HashSet<String> = versions
+                    .iter()
+                    .filter_map(|(_, v)| v.get(*f).filter(|x| !x.is_null()).map(|x| x.to_string()))
+                    .collect();
+                given.len() > 1
+            })
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        let mut kept = serde_json::Map::new();
+        for (f, column) in columns.iter().filter(|(f, _)| fields.contains(f)) {
+            if let Some(column) = column {
+                let v: Option<String> = conn
+                    .query_row(
+                        &format!("SELECT {column} FROM {table} WHERE id = ?1"),
+                        [&id],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .flatten();
+                kept.insert(f.to_string(), v.map_or(serde_json::Value::Null, Into::into));
+            }
+        }
+        let as_kept = |v: &serde_json::Value| {
+            kept.iter().all(|(f, k)| match (v.get(f), k) {
+                (Some(serde_json::Value::String(a)), serde_json::Value::String(b)) => a == b,
+                (Some(x), k) => x == k,
+                (None, k) => k.is_null(),
+            })
+        };
+        let losers = versions
+            .iter()
+            .filter(|(_, v)| !as_kept(v))
+            .map(|(fv, _)| fv.clone())
+            .collect();
+        let short_table = match kind.as_str() {
+            "claim" => Some(Table::Claims),
+            "source" => Some(Table::Sources),
+            "article" => Some(Table::Articles),
+            _ => None,
+        };
+        out.push(DuplicateCreate {
+            short_id: match short_table {
+                Some(t) => ids::short(conn, t, &id)?,
+                None => id[..8].to_string(),
+            },
+            kind,
+            entity,
+            fields: fields.into_iter().map(String::from).collect(),
+            kept,
+            losers,
+        });
+    }
+    Ok(out)
 }

@@ -24,7 +24,7 @@ use crate::ops::{Hlc, Op, OpKind};
 pub use apply::apply;
 pub use conflicts::{Conflicts, FieldConflict, FieldValue};
 pub use query::ClaimFilter;
-pub use rebuild::TableDiff;
+pub use rebuild::{FoldedTable, TableDiff};
 pub use sync::{PULL_COMMIT_PAGES, Pulling, RemoteInfo, check_remote_url};
 pub use write::{ClaimEdit, NewArticle, NewClaim, NewSource, sha256_hex};
 
@@ -37,6 +37,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0003_sync.sql"),
     include_str!("../../schema/0004_ops_subject.sql"),
     include_str!("../../schema/0005_claim_edits.sql"),
+    include_str!("../../schema/0006_creations.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -57,6 +58,7 @@ pub struct Store {
     replica: Uuid,
     author: String,
     created: bool,
+    copied_from: Option<PathBuf>,
 }
 
 impl Store {
@@ -87,6 +89,18 @@ impl Store {
                 r
             }
         };
+        // A second file with this replica id (a copy of a database that is still in use)
+        // must not write under it: two databases sharing one id look like one to the server.
+        let mut copied_from = None;
+        let replica = match sync::copy_of(&tx, path, replica)? {
+            Some(original) => {
+                copied_from = Some(original);
+                let r = Uuid::new_v4();
+                set_meta(&tx, "replica_id", &r.to_string())?;
+                r
+            }
+            None => replica,
+        };
         let recorded = get_meta(&tx, "user")?;
         let author = match (author, recorded) {
             (Some(a), None) => {
@@ -108,6 +122,7 @@ impl Store {
             replica,
             author,
             created,
+            copied_from,
         })
     }
 
@@ -121,6 +136,12 @@ impl Store {
 
     pub fn author(&self) -> &str {
         &self.author
+    }
+
+    /// The database this one was found to be a copy of, when this open gave it a replica id
+    /// of its own.
+    pub fn copied_from(&self) -> Option<&Path> {
+        self.copied_from.as_deref()
     }
 
     /// Whether this open created the database.
@@ -274,7 +295,7 @@ impl Writer<'_> {
     /// Apply and log an operation made elsewhere (an import keeps its own ids and times).
     pub fn record(&mut self, op: &Op) -> Result<()> {
         apply::apply_deferred(self.tx, op)?;
-        append_op(self.tx, op)?;
+        append_op(self.tx, op, false)?;
         self.emitted += 1;
         Ok(())
     }
@@ -293,11 +314,13 @@ impl Writer<'_> {
     }
 }
 
-pub(crate) fn append_op(conn: &Connection, op: &Op) -> Result<()> {
+/// Append `op` to the log; `pulled` marks one that came from a remote, which this database
+/// never pushes as its own.
+pub(crate) fn append_op(conn: &Connection, op: &Op, pulled: bool) -> Result<()> {
     let body = serde_json::to_string(&op.kind).expect("operations always serialize");
     conn.prepare_cached(
-        "INSERT INTO ops (id, hlc, replica, author, entity, claim, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO ops (id, hlc, replica, author, entity, claim, body, pulled)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         op.id.to_string(),
@@ -306,7 +329,8 @@ pub(crate) fn append_op(conn: &Connection, op: &Op) -> Result<()> {
         op.author,
         op.kind.entity().to_string(),
         op.kind.claim().map(|c| c.to_string()),
-        body
+        body,
+        pulled
     ])?;
     Ok(())
 }

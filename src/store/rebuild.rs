@@ -28,6 +28,10 @@ const FOLDED: &[(&str, &str)] = &[
     ),
     ("evidence", "SELECT * FROM evidence ORDER BY id"),
     (
+        "duplicate_creates",
+        "SELECT * FROM duplicate_creates ORDER BY entity_id",
+    ),
+    (
         "field_stamps",
         "SELECT * FROM field_stamps ORDER BY entity_id, field",
     ),

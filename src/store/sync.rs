@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::{Store, append_op, get_meta, set_meta};
 use crate::error::{Error, Result};
@@ -160,7 +161,7 @@ impl Store {
             return Err(no_remote(name));
         };
         let unpushed: i64 = self.conn.query_row(
-            "SELECT count(*) FROM ops WHERE replica = ?1 AND seq > ?2",
+            "SELECT count(*) FROM ops WHERE replica = ?1 AND seq > ?2 AND pulled = 0",
             params![self.replica.to_string(), pushed_seq],
             |r| r.get(0),
         )?;
@@ -200,7 +201,7 @@ impl Store {
     pub fn own_ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, id, hlc, author, body FROM ops WHERE replica = ?1 AND seq > ?2
-             ORDER BY seq LIMIT ?3",
+             AND pulled = 0 ORDER BY seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(
             params![self.replica.to_string(), after, limit as i64],
@@ -370,7 +371,7 @@ impl Pulling<'_> {
                     s.op.id, s.seq
                 ))
             })?;
-            append_op(tx, &s.op)?;
+            append_op(tx, &s.op, true)?;
             max_hlc = max_hlc.max(s.op.hlc.0);
             new += 1;
         }
@@ -410,6 +411,88 @@ impl Pulling<'_> {
 impl Drop for Pulling<'_> {
     fn drop(&mut self) {
         self.rollback();
+    }
+}
+
+/// Whether the database at `path` is a copy of another that is still in use: the file the
+/// replica id was given to (recorded in `replica_path`) still exists elsewhere with the same
+/// id. Returns that file. A database that was moved or restored keeps its id; the path on
+/// record follows it.
+pub(super) fn copy_of(
+    conn: &rusqlite::Connection,
+    path: &std::path::Path,
+    replica: Uuid,
+) -> Result<Option<std::path::PathBuf>> {
+    let Ok(here) = std::fs::canonicalize(path) else {
+        return Ok(None);
+    };
+    let here_text = here.to_string_lossy().to_string();
+    let recorded = get_meta(conn, "replica_path")?;
+    if recorded.as_deref() == Some(here_text.as_str()) {
+        return Ok(None);
+    }
+    set_meta(conn, "replica_path", &here_text)?;
+    let Some(original) = recorded.map(std::path::PathBuf::from) else {
+        return Ok(None);
+    };
+    if std::fs::canonicalize(&original).ok().as_ref() == Some(&here) {
+        return Ok(None);
+    }
+    let theirs = rusqlite::Connection::open_with_flags(
+        &original,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .ok()
+    .and_then(|c| get_meta(&c, "replica_id").ok().flatten());
+    Ok((theirs.as_deref() == Some(replica.to_string().as_str())).then_some(original))
+}
+
+impl Store {
+    /// Give this database a replica id of its own, after the remote said its id belongs to
+    /// another member (a copy of their database made on another machine). This database's
+    /// own changes that the remote has not acknowledged and that were made by this
+    /// database's user move to the new id (no one else has them); those made before the copy
+    /// stay with the original. Returns the new id.
+    pub fn renew_replica(&mut self, remote: &str) -> Result<Uuid> {
+        let pushed: i64 = self
+            .conn
+            .query_row(
+                "SELECT pushed_seq FROM remotes WHERE name = ?1",
+                [remote],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| no_remote(remote))?;
+        let old = self.replica.to_string();
+        let new = Uuid::new_v4();
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, "replica_id", &new.to_string())?;
+        tx.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS moved_ops (id TEXT PRIMARY KEY) WITHOUT ROWID",
+            [],
+        )?;
+        tx.execute("DELETE FROM temp.moved_ops", [])?;
+        tx.execute(
+            "INSERT INTO temp.moved_ops SELECT id FROM ops
+             WHERE replica = ?1 AND pulled = 0 AND seq > ?2 AND author = ?3",
+            params![old, pushed, self.author],
+        )?;
+        tx.execute(
+            "UPDATE ops SET replica = ?1 WHERE id IN (SELECT id FROM temp.moved_ops)",
+            [new.to_string()],
+        )?;
+        tx.execute(
+            "UPDATE field_stamps SET replica = ?1 WHERE op_id IN (SELECT id FROM temp.moved_ops)",
+            [new.to_string()],
+        )?;
+        tx.execute(
+            "DELETE FROM refused WHERE op_id IN (SELECT id FROM temp.moved_ops)",
+            [],
+        )?;
+        tx.execute("DROP TABLE temp.moved_ops", [])?;
+        tx.commit()?;
+        self.replica = new;
+        Ok(new)
     }
 }
 

@@ -5,7 +5,8 @@
 use std::collections::{HashSet, VecDeque};
 use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -28,6 +29,12 @@ pub trait Transport {
     /// batch is sent here and now.
     fn push_begin(&mut self, ops: Vec<Op>) -> PendingPush {
         PendingPush::Done(self.push(&ops))
+    }
+
+    /// The server's clock minus this computer's, in milliseconds, as the last answer's
+    /// `Date` header showed it (to the second), if known.
+    fn server_clock_offset(&self) -> Option<i64> {
+        None
     }
 }
 
@@ -61,6 +68,13 @@ pub struct SyncSummary {
     pub refused: u64,
     /// The first refusal's reason.
     pub refusal: Option<String>,
+    /// Why some changes were held back for a later push, if they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+    /// The replica id this database took during the sync (it was a copy of another
+    /// member's database), if it took one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewed_replica: Option<uuid::Uuid>,
     pub pulled: u64,
     /// Disputed claims, plus concurrent field edits on the claims this sync brought in.
     pub conflicts: u64,
@@ -75,6 +89,12 @@ pub struct Pushed {
     pub refused: u64,
     pub refusal: Option<String>,
     pub head: u64,
+    /// Why the push stopped before the end with changes still to send (the server's clock
+    /// and this computer's disagree); they are sent by a later push.
+    pub held: Option<String>,
+    /// The replica id this database took because the remote said its old one belongs to
+    /// another member.
+    pub renewed: Option<uuid::Uuid>,
 }
 
 /// Push every unacknowledged operation of this replica, in order, in batches. An operation
@@ -86,6 +106,17 @@ pub fn push(
     t: &mut dyn Transport,
     batch: usize,
     progress: Progress<'_>,
+) -> Result<Pushed> {
+    push_inner(store, remote, t, batch, progress, false)
+}
+
+fn push_inner(
+    store: &mut Store,
+    remote: &str,
+    t: &mut dyn Transport,
+    batch: usize,
+    progress: Progress<'_>,
+    renewing: bool,
 ) -> Result<Pushed> {
     let batch = batch.clamp(1, MAX_BATCH);
     let info = store.remote(remote)?;
@@ -123,28 +154,105 @@ pub fn push(
             )));
         }
         out.head = resp.head;
-        for ((_, op), r) in ops.iter().zip(&resp.results) {
-            if r.id.is_some_and(|id| id != op.id) {
-                return Err(Error::Remote(
-                    "the remote's results do not match the operations sent".into(),
-                ));
-            }
+        if resp
+            .results
+            .iter()
+            .zip(&ops)
+            .any(|(r, (_, op))| r.id.is_some_and(|id| id != op.id))
+        {
+            return Err(Error::Remote(
+                "the remote's results do not match the operations sent".into(),
+            ));
+        }
+        // A refusal that says something here must change first (the clocks, the replica id)
+        // ends the push at that operation: it and what follows are sent again later.
+        let mut stop = None;
+        let mut acknowledged = None;
+        for ((seq, op), r) in ops.iter().zip(&resp.results) {
             match r.status {
                 OpStatus::Accepted | OpStatus::Duplicate => out.pushed += 1,
                 OpStatus::Rejected => {
                     let code = r.code.as_deref().unwrap_or("rejected");
                     let message = r.message.as_deref().unwrap_or("no reason given");
+                    if matches!(code, "clock_ahead" | "replica_taken") {
+                        stop = Some((code.to_string(), message.to_string(), op.hlc));
+                        break;
+                    }
                     store.mark_refused(remote, op, code, message)?;
                     out.refused += 1;
                     out.refusal
                         .get_or_insert_with(|| format!("{code}: {message}"));
                 }
             }
+            acknowledged = Some(*seq);
         }
-        store.mark_pushed(remote, last)?;
-        progress("push", out.pushed + out.refused, total);
+        let Some((code, message, stamp)) = stop else {
+            store.mark_pushed(remote, last)?;
+            progress("push", out.pushed + out.refused, total);
+            continue;
+        };
+        if let Some(seq) = acknowledged {
+            store.mark_pushed(remote, seq)?;
+        }
+        // Whatever else is under way carries the same replica id and later stamps.
+        drop(under_way);
+        if code == "replica_taken" && !renewing {
+            let renewed = store.renew_replica(remote)?;
+            let mut again = push_inner(store, remote, t, batch, progress, true)?;
+            again.pushed += out.pushed;
+            again.refused += out.refused;
+            again.refusal = out.refusal.or(again.refusal);
+            again.renewed = Some(renewed);
+            return Ok(again);
+        }
+        out.held = Some(if code == "clock_ahead" {
+            clock_message(stamp, t.server_clock_offset())
+        } else {
+            format!("{code}: {message}")
+        });
+        return Ok(out);
     }
     Ok(out)
+}
+
+/// What to tell the user when the server refused a change as stamped ahead of its clock:
+/// which clock is off, by how much, and what recovers.
+fn clock_message(stamp: crate::ops::Hlc, offset: Option<i64>) -> String {
+    let ahead_ms = stamp.millis() as i64 - chrono::Utc::now().timestamp_millis();
+    let span = |ms: i64| {
+        let s = ms.unsigned_abs() / 1000;
+        if s >= 120 {
+            format!("{} min {} s", s / 60, s % 60)
+        } else {
+            format!("{s} s")
+        }
+    };
+    let limit = crate::sync::protocol::MAX_CLOCK_DRIFT_MS as i64;
+    match offset {
+        Some(off) if off < -limit / 2 => format!(
+            "clock_behind: the server's clock is {} behind this computer's (its Date header \
+             says so); if this computer's time is right, the server's clock is wrong: ask its \
+             admin to set it. Your changes stay here and are sent by the next sync once the \
+             clocks agree",
+            span(off)
+        ),
+        Some(off) if off > limit / 2 => format!(
+            "clock_ahead: the server's clock is {} ahead of this computer's; set the clock \
+             of whichever is wrong. Your changes stay here and are sent by the next sync once \
+             the clocks agree",
+            span(off)
+        ),
+        _ if ahead_ms > limit / 2 => format!(
+            "clock_ahead: this computer's clock is {} ahead of the server's and of its own \
+             current time for changes stamped {stamp}; they were made while this clock was \
+             ahead. They stay here and are sent once the server's clock reaches their time",
+            span(ahead_ms)
+        ),
+        _ => format!(
+            "clock_ahead: the server found a change stamped {stamp} too far ahead of its clock; \
+             check both clocks. Your changes stay here and are sent by the next sync"
+        ),
+    }
 }
 
 /// What a pull did.
@@ -239,6 +347,8 @@ pub fn sync(
         pushed: p.pushed,
         refused: p.refused,
         refusal: p.refusal,
+        held: p.held,
+        renewed_replica: p.renewed,
         pulled,
         conflicts: store.conflict_count(&touched)?,
         head,
@@ -270,6 +380,9 @@ struct Http {
     token: Option<String>,
     /// Attempts per request for transient failures (connection errors, 5xx, 408, 429).
     attempts: u32,
+    /// The server's clock minus this computer's in milliseconds, from the last answer's
+    /// `Date` header; `i64::MIN` until one was read.
+    clock_offset: Arc<AtomicI64>,
 }
 
 /// Per-request timeout, overridable with `CLAIMDB_HTTP_TIMEOUT` (seconds).
@@ -354,6 +467,7 @@ impl Http {
             workspace,
             token,
             attempts: 5,
+            clock_offset: Arc::new(AtomicI64::new(i64::MIN)),
         })
     }
 
@@ -416,6 +530,7 @@ impl Http {
                     )));
                 }
                 Ok(resp) => {
+                    self.note_date(resp.headers());
                     let status = resp.status();
                     let transient = status.is_server_error()
                         || status.as_u16() == 429
@@ -450,6 +565,18 @@ impl Http {
             std::thread::sleep(retry_after.unwrap_or(delay));
             delay = (delay * 2).min(Duration::from_secs(5));
             attempt += 1;
+        }
+    }
+
+    /// Measure the server's clock against this one from a response's `Date` header.
+    fn note_date(&self, headers: &reqwest::header::HeaderMap) {
+        let server = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+        if let Some(server) = server {
+            let offset = server.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+            self.clock_offset.store(offset, Ordering::Relaxed);
         }
     }
 
@@ -548,6 +675,15 @@ impl Http {
 impl Transport for HttpTransport {
     fn push(&mut self, ops: &[Op]) -> Result<PushResponse> {
         self.http.push(ops)
+    }
+
+    fn server_clock_offset(&self) -> Option<i64> {
+        // The header counts whole seconds: an offset within one second is no offset.
+        match self.http.clock_offset.load(Ordering::Relaxed) {
+            i64::MIN => None,
+            o if o.abs() < 1_000 => Some(0),
+            o => Some(o),
+        }
     }
 
     /// Encode the batch on its own thread at once, and send it once the batch started

@@ -196,6 +196,18 @@ pub struct FieldConflict {
 pub struct Conflicts {
     pub disputed: Vec<ClaimRow>,
     pub fields: Vec<FieldConflict>,
+    pub duplicates: Vec<DuplicateCreate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateCreate {
+    pub kind: String,
+    pub entity: String,
+    pub short_id: String,
+    pub fields: Vec<String>,
+    pub kept: serde_json::Map<String, serde_json::Value>,
+    pub losers: Vec<FieldValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +217,10 @@ pub struct SyncSummary {
     pub pushed: u64,
     pub refused: u64,
     pub refusal: Option<String>,
+    #[serde(default)]
+    pub held: Option<String>,
+    #[serde(default)]
+    pub renewed_replica: Option<String>,
     pub pulled: u64,
     pub conflicts: u64,
     pub head: u64,

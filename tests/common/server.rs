@@ -23,7 +23,21 @@ impl Server {
 
     /// Start with extra `serve` options.
     pub fn start_with(data: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(bin())
+        Self::start_under(data, extra, &[])
+    }
+
+    /// Start as an argument of `wrapper` (a command such as `faketime -f -10m` that runs
+    /// the server in another setting), with extra `serve` options.
+    pub fn start_under(data: &Path, extra: &[&str], wrapper: &[&str]) -> Server {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(bin());
+                c
+            }
+            None => Command::new(bin()),
+        };
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(extra)
