@@ -1,6 +1,8 @@
 //! A deterministic, seeded simulation of a desk: several replicas and the server's real logic
 //! in process, random commands, and a transport that loses requests and responses, repeats
-//! and delays them, with client crashes between push, pull and apply. After everyone syncs
+//! and delays them, with client crashes between push, pull and apply. Members also create
+//! the same ids with different content, copy each other's databases (noticed on this machine,
+//! or only by the server), and push under another member's replica id. After everyone syncs
 //! on a quiet network, the guarantees of team sync must hold.
 //!
 //! `CLAIMDB_SIM_CASES` sets the number of seeds (default 6), `CLAIMDB_SIM_STEPS` the commands
@@ -14,12 +16,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use claimdb::interchange::{self, ClaimReviewOptions, Format, Record};
-use claimdb::ops::Op;
+use claimdb::model::{SourceKind, Status};
+use claimdb::ops::{Hlc, Op, OpKind};
 use claimdb::server::{Backend, Member, SqliteBackend};
 use claimdb::store::{ClaimEdit, NewClaim};
 use claimdb::sync::client::{self, Transport};
 use claimdb::sync::protocol::{OpStatus, PullResponse, PushResponse, Role};
 use claimdb::{Error, Result, Store};
+use uuid::Uuid;
 
 /// SplitMix64: small, seeded, reproducible.
 struct Rng(u64);
@@ -104,7 +108,7 @@ impl Transport for Net {
                     .push(&self.member, body, now)
                     .map_err(|e| Error::Remote(e.to_string()))?;
                 assert!(
-                    resp.results.iter().all(|r| r.status == OpStatus::Duplicate),
+                    resp.results.iter().all(|r| r.status != OpStatus::Accepted),
                     "a repeated push stores nothing"
                 );
             }
@@ -200,38 +204,49 @@ const SPEAKERS: &[&str] = &[
 ];
 const STATUSES: &[&str] = &["verified", "false", "mixed", "misleading", "in-progress"];
 
-fn run(seed: u64, steps: usize) {
+fn run(seed: u64, steps: usize) -> Stats {
     let dir = tempfile::tempdir().unwrap();
     let backend = Arc::new(SqliteBackend::open(&dir.path().join("server")).unwrap());
     backend.create_workspace("desk").unwrap();
     let rng = Rc::new(RefCell::new(Rng(seed)));
     let delayed = Rc::new(RefCell::new(Vec::new()));
-    let mut replicas: Vec<Replica> = (0..4)
-        .map(|i| {
-            let user = format!("member{i}");
-            let token = backend.add_member("desk", &user, Role::Writer).unwrap();
-            let member = backend.authenticate(&token).unwrap();
-            let path = dir.path().join(format!("r{i}.db"));
-            let mut store = Store::open(&path, Some(&user)).unwrap();
+    let join = |user: String, path: PathBuf| -> Replica {
+        let token = backend.add_member("desk", &user, Role::Writer).unwrap();
+        let member = backend.authenticate(&token).unwrap();
+        let mut store = Store::open(&path, Some(&user)).unwrap();
+        if store.remote("origin").is_err() {
             store
                 .remote_add("origin", "http://sim.invalid/desk", None)
                 .unwrap();
-            Replica {
-                path,
-                user,
-                store: Some(store),
-                net: Net {
-                    backend: backend.clone(),
-                    member,
-                    rng: rng.clone(),
-                    faulty: true,
-                    delayed: delayed.clone(),
-                    counters: Counters::default(),
-                },
-                made_ops: BTreeSet::new(),
-            }
-        })
+        }
+        Replica {
+            path,
+            user,
+            store: Some(store),
+            net: Net {
+                backend: backend.clone(),
+                member,
+                rng: rng.clone(),
+                faulty: true,
+                delayed: delayed.clone(),
+                counters: Counters::default(),
+            },
+            made_ops: BTreeSet::new(),
+        }
+    };
+    let mut replicas: Vec<Replica> = (0..4)
+        .map(|i| join(format!("member{i}"), dir.path().join(format!("r{i}.db"))))
         .collect();
+    // Ids that several members create, each with their own content.
+    let shared_claims: Vec<Uuid> = (0..3)
+        .map(|i| Uuid::from_u128(((seed as u128) << 8) | i))
+        .collect();
+    let shared_verdicts: Vec<Uuid> = (0..3)
+        .map(|i| Uuid::from_u128(((seed as u128) << 8) | 0x80 | i))
+        .collect();
+    // Operations stored under another member's replica id: they are the writer's own.
+    let mut forged_ops: BTreeSet<String> = BTreeSet::new();
+    let mut copies = 0;
 
     let (mut failed_syncs, mut crashes) = (0, 0);
     for step in 0..steps {
@@ -239,7 +254,7 @@ fn run(seed: u64, steps: usize) {
             let mut r = rng.borrow_mut();
             (
                 r.below(replicas.len()),
-                r.below(100),
+                r.below(110),
                 r.next(),
                 r.below(1000),
             )
@@ -305,6 +320,117 @@ fn run(seed: u64, steps: usize) {
                 crashes += 1;
                 Ok(())
             }
+            (100..=103, _) => {
+                let claim = shared_claims[extra % shared_claims.len()];
+                let user = rep.user.clone();
+                rep.store()
+                    .write(|w| {
+                        let created_at = w.now();
+                        w.emit(OpKind::CreateClaim {
+                            claim,
+                            text: format!("Shared claim, {user}'s version at {step}"),
+                            speaker: None,
+                            said_on: None,
+                            tags: vec![format!("t{}", extra % 3)],
+                            created_at,
+                            created_by: user.clone(),
+                        })
+                    })
+                    .map(|_| ())
+            }
+            (104..=105, _) => {
+                let i = extra % shared_claims.len();
+                let user = rep.user.clone();
+                let has_claim = rep.claim_ids().contains(&shared_claims[i].to_string());
+                if has_claim {
+                    rep.store()
+                        .write(|w| {
+                            let created_at = w.now();
+                            w.emit(OpKind::AddVerdict {
+                                verdict: shared_verdicts[i],
+                                claim: shared_claims[i],
+                                status: [Status::Verified, Status::False, Status::Mixed]
+                                    [pick as usize % 3],
+                                note: Some(format!("{user} at {step}")),
+                                author: user.clone(),
+                                supersedes: Vec::new(),
+                                created_at,
+                            })
+                        })
+                        .map(|_| ())
+                } else {
+                    Ok(())
+                }
+            }
+            (106, _) => {
+                let name = SPEAKERS[extra % SPEAKERS.len()];
+                rep.store()
+                    .write(|w| {
+                        let created_at = w.now();
+                        w.emit(OpKind::CreateSource {
+                            source: claimdb::ops::source_id(name),
+                            name: name.to_string(),
+                            kind: SourceKind::Organization,
+                            url: Some(format!("https://{who}.example/{step}")),
+                            aliases: Vec::new(),
+                            created_at,
+                        })
+                    })
+                    .map(|_| ())
+            }
+            (107, _) => {
+                // Push an operation that carries another member's replica id.
+                let victim = (who + 1 + pick as usize % 3) % replicas.len();
+                let stolen = replicas[victim].store().replica();
+                let rep = &mut replicas[who];
+                let now = chrono::Utc::now().timestamp_millis() as u64;
+                let op = Op {
+                    id: Uuid::now_v7(),
+                    hlc: Hlc::from_parts(now, 0),
+                    replica: stolen,
+                    author: rep.user.clone(),
+                    kind: OpKind::CreateClaim {
+                        claim: Uuid::new_v4(),
+                        text: format!("Under a borrowed replica id, {step}"),
+                        speaker: None,
+                        said_on: None,
+                        tags: Vec::new(),
+                        created_at: chrono::Utc::now(),
+                        created_by: rep.user.clone(),
+                    },
+                };
+                let resp = backend.push(&rep.net.member, vec![raw(&op)], now).unwrap();
+                match resp.results[0].status {
+                    OpStatus::Accepted => {
+                        forged_ops.insert(op.id.to_string());
+                    }
+                    OpStatus::Rejected => assert_eq!(
+                        resp.results[0].code.as_deref(),
+                        Some("replica_taken"),
+                        "seed {seed}: {resp:?}"
+                    ),
+                    OpStatus::Duplicate => unreachable!(),
+                }
+                Ok(())
+            }
+            (108, _) if copies < 2 => {
+                // A new member starts from a copy of this member's database.
+                copies += 1;
+                let path = dir.path().join(format!("copy{copies}.db"));
+                rep.store().backup(&path).unwrap();
+                if extra % 2 == 0 {
+                    // Copied on another machine: the original's file is not there to see.
+                    let c = rusqlite::Connection::open(&path).unwrap();
+                    c.execute(
+                        "UPDATE meta SET value = '/elsewhere/claims.db' WHERE key = 'replica_path'",
+                        [],
+                    )
+                    .unwrap();
+                }
+                let copy = join(format!("copier{copies}"), path);
+                replicas.push(copy);
+                Ok(())
+            }
             _ => {
                 let now = chrono::Utc::now().timestamp_millis() as u64;
                 rep.net.deliver_delayed(now);
@@ -312,11 +438,20 @@ fn run(seed: u64, steps: usize) {
             }
         };
         // Remember every operation this replica recorded, to check none is lost.
+        let rep = &mut replicas[who];
         let store = rep.store();
         if store.op_count().unwrap() > before {
             let me = store.replica();
+            let pulled: BTreeSet<String> = store
+                .conn()
+                .prepare("SELECT id FROM ops WHERE pulled = 1")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
             for op in store.ops().unwrap() {
-                if op.replica == me {
+                if op.replica == me && !pulled.contains(&op.id.to_string()) {
                     rep.made_ops.insert(op.id.to_string());
                 }
             }
@@ -339,8 +474,27 @@ fn run(seed: u64, steps: usize) {
     let all_made: BTreeSet<String> = replicas
         .iter()
         .flat_map(|r| r.made_ops.iter().cloned())
+        .chain(forged_ops.iter().cloned())
         .collect();
     let exports: Vec<String> = replicas.iter_mut().map(|r| export(r.store())).collect();
+    let replicas_made: Vec<(String, BTreeSet<String>)> = replicas
+        .iter()
+        .map(|r| (r.user.clone(), r.made_ops.clone()))
+        .collect();
+    let refusals: Vec<(String, String)> = replicas
+        .iter_mut()
+        .flat_map(|r| {
+            let user = r.user.clone();
+            r.store()
+                .conn()
+                .prepare("SELECT code || ' ' || message FROM refused")
+                .unwrap()
+                .query_map([], |row| row.get::<_, String>(0))
+                .unwrap()
+                .map(|m| (user.clone(), m.unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     for rep in &mut replicas {
         let store = rep.store();
         // 1. Nothing is lost: every operation anyone made is on every replica.
@@ -351,6 +505,14 @@ fn run(seed: u64, steps: usize) {
             .map(|o| o.id.to_string())
             .collect();
         let missing: Vec<_> = all_made.difference(&ids).collect();
+        if !missing.is_empty() {
+            let makers: Vec<String> = replicas_made
+                .iter()
+                .filter(|(_, made)| missing.iter().any(|m| made.contains(*m)))
+                .map(|(u, _)| u.clone())
+                .collect();
+            eprintln!("seed {seed}: made by {makers:?}; refusals: {refusals:?}");
+        }
         assert!(
             missing.is_empty(),
             "seed {seed}: {} lost operations on {}",
@@ -499,15 +661,49 @@ fn run(seed: u64, steps: usize) {
         .unwrap();
     assert_eq!(resp.results[0].status, OpStatus::Rejected);
     assert_eq!(resp.results[0].code.as_deref(), Some("wrong_author"));
+    let duplicates = replicas[0].store().conflicts().unwrap().duplicates.len();
+    // A database with own operations under an earlier replica id took a new one.
+    let mut renewed = 0;
+    for r in replicas.iter_mut() {
+        let store = r.store();
+        let me = store.replica().to_string();
+        let earlier: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM ops WHERE pulled = 0 AND replica <> ?1",
+                [me],
+                |row| row.get(0),
+            )
+            .unwrap();
+        renewed += (earlier > 0) as usize;
+    }
     eprintln!(
-        "seed {seed}: {} ops, {} claims disputed, {failed_syncs} syncs failed, {crashes} crashes",
+        "seed {seed}: {} ops, {} claims disputed, {failed_syncs} syncs failed, {crashes} crashes, \
+         {duplicates} ids created twice differently, {} ops under a borrowed replica id, \
+         {copies} copied databases, {renewed} databases with a second replica id",
         all_made.len(),
-        disputes
+        disputes,
+        forged_ops.len()
     );
     assert!(
         failed_syncs > 0 || steps < 40,
         "seed {seed}: the network never failed"
     );
+    Stats {
+        duplicates,
+        forged: forged_ops.len(),
+        copies,
+        renewed,
+    }
+}
+
+/// What a run exercised beyond the faulty network.
+#[derive(Default)]
+struct Stats {
+    duplicates: usize,
+    forged: usize,
+    copies: usize,
+    renewed: usize,
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -522,7 +718,25 @@ fn replicas_converge_through_a_faulty_network() {
     let cases = env_num("CLAIMDB_SIM_CASES", 6);
     let steps = env_num("CLAIMDB_SIM_STEPS", 80) as usize;
     let first = env_num("CLAIMDB_SIM_SEED", 1);
+    let mut total = Stats::default();
     for seed in first..first + cases {
-        run(seed, steps);
+        let s = run(seed, steps);
+        total.duplicates += s.duplicates;
+        total.forged += s.forged;
+        total.copies += s.copies;
+        total.renewed += s.renewed;
+    }
+    // The default run must exercise every kind of trouble it injects.
+    if cases >= 6 && steps >= 80 {
+        assert!(total.duplicates > 0, "no id was created twice differently");
+        assert!(
+            total.forged > 0,
+            "no push under a borrowed replica id was stored"
+        );
+        assert!(total.copies > 0, "no database was copied");
+        assert!(
+            total.renewed > 0,
+            "no database had to take a new replica id"
+        );
     }
 }

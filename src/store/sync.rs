@@ -250,6 +250,50 @@ impl Store {
         Ok(())
     }
 
+    /// This database's operations the remote refused because something they refer to was
+    /// missing there (`unknown_reference`): it may have arrived since (another member's
+    /// change they build on), so they are offered again. Oldest first, at most `limit`.
+    pub fn refused_to_retry(&self, remote: &str, limit: usize) -> Result<Vec<Op>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.id, o.hlc, o.replica, o.author, o.body FROM refused r JOIN ops o ON o.id = r.op_id
+             WHERE r.remote = ?1 AND r.code = 'unknown_reference' AND o.pulled = 0
+             ORDER BY o.seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![remote, limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, hlc, replica, author, body) = row?;
+            let kind: OpKind = serde_json::from_str(&body).map_err(|e| {
+                Error::Incompatible(format!("local operation {id} is unreadable: {e}"))
+            })?;
+            out.push(Op {
+                id: id.parse().expect("stored ids are UUIDs"),
+                hlc: Hlc(hlc as u64),
+                replica: replica.parse().expect("stored ids are UUIDs"),
+                author,
+                kind,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Record that the remote took an operation it had refused.
+    pub fn clear_refused(&mut self, remote: &str, op: &Uuid) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM refused WHERE remote = ?1 AND op_id = ?2",
+            params![remote, op.to_string()],
+        )?;
+        Ok(())
+    }
+
     /// Record that the remote acknowledged this replica's operations up to local `seq`.
     pub fn mark_pushed(&mut self, remote: &str, seq: i64) -> Result<()> {
         self.conn.execute(

@@ -125,6 +125,37 @@ fn push_inner(
         head: info.cursor,
         ..Pushed::default()
     };
+    // Changes refused for a missing reference go again first: what they refer to may have
+    // reached the remote since.
+    let retry = if renewing {
+        Vec::new()
+    } else {
+        store.refused_to_retry(remote, batch)?
+    };
+    if !retry.is_empty() {
+        let resp = t.push(&retry)?;
+        if resp.results.len() != retry.len() {
+            return Err(Error::Remote(format!(
+                "the remote answered {} results for {} operations; it does not speak this protocol",
+                resp.results.len(),
+                retry.len()
+            )));
+        }
+        out.head = resp.head;
+        for (op, r) in retry.iter().zip(&resp.results) {
+            match r.status {
+                OpStatus::Accepted | OpStatus::Duplicate => {
+                    store.clear_refused(remote, &op.id)?;
+                    out.pushed += 1;
+                }
+                OpStatus::Rejected => {
+                    let code = r.code.as_deref().unwrap_or("rejected");
+                    let message = r.message.as_deref().unwrap_or("no reason given");
+                    store.mark_refused(remote, op, code, message)?;
+                }
+            }
+        }
+    }
     let mut next = store.unpushed_ops(remote, batch)?;
     // Up to two batches under way: one on the wire, the next being encoded. The transport
     // sends each only once the one before it is answered.
