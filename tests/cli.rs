@@ -28,7 +28,8 @@ fn init_reports_path_replica_and_user() {
     let mut cmd = assert_cmd::Command::cargo_bin("claimdb").unwrap();
     let out = cmd
         .env_remove("CLAIMDB_DB")
-        .env("CLAIMDB_CONFIG", env.path("none.toml"))
+        .env_remove("CLAIMDB_CONFIG")
+        .env("XDG_CONFIG_HOME", env.path("xdg-config"))
         .env("XDG_DATA_HOME", env.path("data"))
         .args(["--json", "init"])
         .output()
