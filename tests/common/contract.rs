@@ -208,6 +208,7 @@ pub struct SyncSummary {
     pub pulled: u64,
     pub conflicts: u64,
     pub head: u64,
+    pub unsent: u64,
 }
 
 #[derive(Debug, Deserialize)]
