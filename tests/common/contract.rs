@@ -9,7 +9,7 @@ use serde::Deserialize;
 pub struct Init {
     pub path: String,
     pub replica_id: String,
-    pub user: String,
+    pub user: Option<String>,
     pub created: bool,
     pub schema_version: u32,
 }
