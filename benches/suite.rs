@@ -377,9 +377,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn claimdb(db: &Path) -> Command {
+    // `CLAIMDB_CONFIG` must name a file that exists.
+    let config = db.with_extension("config.toml");
+    if !config.exists() {
+        std::fs::write(&config, "").expect("write the config file");
+    }
     let mut c = Command::new(BIN);
     c.env("CLAIMDB_USER", "bench")
-        .env("CLAIMDB_CONFIG", db.with_extension("config.toml"))
+        .env("CLAIMDB_CONFIG", config)
         .env_remove("CLAIMDB_TOKEN")
         .arg("--db")
         .arg(db);

@@ -11,7 +11,7 @@ fn init_reports_path_replica_and_user() {
     let env = Env::new();
     let first: Init = env.typed(&["init"]);
     assert!(first.created);
-    assert_eq!(first.user, "tester");
+    assert_eq!(first.user.as_deref(), Some("tester"));
     assert_eq!(std::path::Path::new(&first.path), env.db);
     assert_eq!(
         first.schema_version as usize,
@@ -23,12 +23,13 @@ fn init_reports_path_replica_and_user() {
         again.replica_id, first.replica_id,
         "the replica id is created once"
     );
-    assert_eq!(again.user, "Ана");
+    assert_eq!(again.user.as_deref(), Some("Ана"));
     // Without --db the database lives under the XDG data directory.
     let mut cmd = assert_cmd::Command::cargo_bin("claimdb").unwrap();
     let out = cmd
         .env_remove("CLAIMDB_DB")
-        .env("CLAIMDB_CONFIG", env.path("none.toml"))
+        .env_remove("CLAIMDB_CONFIG")
+        .env("XDG_CONFIG_HOME", env.path("xdg-config"))
         .env("XDG_DATA_HOME", env.path("data"))
         .args(["--json", "init"])
         .output()
@@ -497,4 +498,182 @@ fn search_ranks_the_newest_thousand_matches_of_a_common_word() {
     assert!(s.hits[0].text.starts_with("Herons of the marsh"));
     let s: Search = env.typed(&["search", "heron", "doubled"]);
     assert_eq!(s.hits.len(), 1);
+}
+
+/// What was given must be used or refused: a missing `CLAIMDB_CONFIG` file, an empty option
+/// value, an empty user name are errors, and change nothing.
+#[test]
+fn given_but_empty_or_missing_is_refused() {
+    let env = Env::new();
+    let id = common::seed_bridge(&env, &["мост"]);
+    let before = env.snapshot();
+    let out = env
+        .cmd()
+        .env("CLAIMDB_CONFIG", env.path("нет-такого.toml"))
+        .args(["claim", "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("CLAIMDB_CONFIG") && err.contains("does not exist"),
+        "{err}"
+    );
+    for args in [
+        &["claim", "add", "Ціни зросли", "--quote", ""][..],
+        &[
+            "claim",
+            "add",
+            "Ціни зросли",
+            "--article",
+            "https://news.example/bridge",
+            "--quote",
+            " ",
+        ],
+        &["claim", "add", "Ціни зросли", "--speaker", ""],
+        &[
+            "claim",
+            "add",
+            "Ціни зросли",
+            "--status",
+            "false",
+            "--note",
+            "",
+        ],
+        &[
+            "claim",
+            "appear",
+            &id,
+            "--article",
+            "https://news.example/bridge",
+            "--quote",
+            "",
+        ],
+        &["mark", &id, "false", "--note", ""],
+        &[
+            "evidence",
+            "add",
+            &id,
+            "https://factcheck.example/1",
+            "--note",
+            "",
+        ],
+        &["article", "add", "https://news.example/2", "--title", ""],
+        &["source", "add", "Zeynep Işık", "--alias", ""],
+        &["--user", "", "claim", "add", "Ціни зросли"],
+    ] {
+        let err = env.fails(2, args);
+        assert!(err.contains("empty"), "{args:?}: {err}");
+    }
+    let out = env
+        .cmd()
+        .env("CLAIMDB_USER", "")
+        .args(["claim", "add", "Ціни зросли"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(env.snapshot(), before);
+}
+
+/// `log PREFIX` that names both a claim and a source is refused, listing both.
+#[test]
+fn log_of_a_prefix_naming_two_things_is_ambiguous() {
+    let env = Env::new();
+    let id = common::seed_bridge(&env, &[]);
+    let prefix = &id[..8];
+    env.ok(&["source", "add", prefix, "--kind", "document"]);
+    let err = env.fails(3, &["log", prefix]);
+    assert!(
+        err.contains(&format!("claim {prefix}")) && err.contains("source "),
+        "{err}"
+    );
+    // Each alone is still found.
+    let log = env.json(&["log", &id]);
+    assert!(!log["operations"].as_array().unwrap().is_empty());
+    let log = env.json(&["log", "Ayşe Öztürk"]);
+    assert_eq!(log["operations"].as_array().unwrap().len(), 1);
+}
+
+/// A reader that goes away (`| head -1`) ends the output quietly: no panic, no error.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let env = Env::new();
+    common::seed_bridge(&env, &["мост"]);
+    for args in [
+        &["completions", "bash"][..],
+        &["completions", "zsh"],
+        &["export", "--format", "jsonl"],
+        &["export", "--format", "csv"],
+        &["claim", "list"],
+        &["log"],
+    ] {
+        let mut child = env
+            .std_cmd()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+/// Run `claimdb ARGS` on a terminal `cols` columns wide (through `script`); its screen.
+fn on_terminal(env: &Env, cols: u32, args: &str) -> String {
+    let cmd = format!(
+        "stty cols {cols} rows 50; {} --db '{}' {args}",
+        env!("CARGO_BIN_EXE_claimdb"),
+        env.db.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("CLAIMDB_USER", "tester")
+        .env("CLAIMDB_CONFIG", env.path("config.toml"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script(1) runs a command on a terminal");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().replace('\r', "")
+}
+
+/// Tables fit the terminal with NO_COLOR too, and a terminal that reports 0 columns does not
+/// wrap every column to one character.
+#[test]
+fn tables_fit_the_terminal_without_colour_and_survive_zero_columns() {
+    let env = Env::new();
+    let long = "Министр заявил, что новый мост через реку откроется в июне следующего года, \
+                а critics say 2027 🌉";
+    env.ok(&[
+        "claim",
+        "add",
+        long,
+        "--speaker",
+        "Ayşe Öztürk",
+        "--tag",
+        "ulaşım",
+    ]);
+    let narrow = on_terminal(&env, 60, "claim list");
+    for line in narrow.lines() {
+        assert!(
+            line.chars().count() <= 60,
+            "wider than 60 columns: {line:?}\n{narrow}"
+        );
+    }
+    assert!(narrow.contains("Министр"), "{narrow}");
+    let zero = on_terminal(&env, 0, "claim list");
+    assert!(
+        zero.lines().count() <= 3,
+        "wrapped on a 0-column terminal:\n{zero}"
+    );
+    assert!(zero.contains("Министр заявил"), "{zero}");
 }

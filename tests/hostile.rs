@@ -271,6 +271,9 @@ fn run_cli(env: &Env, case: &CliCase, vars: &Vars) -> Outcome {
         if let Some(c) = &case.credentials {
             std::fs::write(dir.join("credentials.toml"), bytes(c, &vars)).unwrap();
         }
+        if !dir.join("config.toml").exists() {
+            std::fs::write(dir.join("config.toml"), "").unwrap();
+        }
         cmd.env("CLAIMDB_CONFIG", dir.join("config.toml"));
     }
     for (k, v) in &case.env {

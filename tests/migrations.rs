@@ -41,7 +41,7 @@ fn a_version_1_database_is_upgraded_on_open() {
     }
     let mut store = Store::open(&path, None).unwrap();
     assert!(!store.created());
-    assert_eq!(store.author(), "old");
+    assert_eq!(store.author(), Some("old"));
     let v: i64 = store
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))

@@ -350,17 +350,24 @@ fn cli_says_what_to_fix() {
         .success();
     let s: common::contract::SyncSummary = wrong.typed(&["push"]);
     assert_eq!((s.pushed, s.refused), (1, 0));
-    // Unknown workspace.
+    // Unknown workspace: `remote add` refuses it when it can ask the server; a token given
+    // later meets the same refusal at the first pull.
     let lost = Env::as_user("wanda");
-    lost.ok(&[
-        "remote",
-        "add",
-        "origin",
-        &format!("{}/nowhere", d.server.url),
-        "--token",
-        &d.writer,
-    ]);
-    let err = lost.fails(5, &["pull"]);
+    let nowhere = format!("{}/nowhere", d.server.url);
+    let err = lost.fails(
+        5,
+        &["remote", "add", "origin", &nowhere, "--token", &d.writer],
+    );
+    assert!(err.contains("workspace 'desk', not 'nowhere'"), "{err}");
+    lost.ok(&["remote", "add", "origin", &nowhere]);
+    let out = lost
+        .cmd()
+        .env("CLAIMDB_TOKEN", &d.writer)
+        .args(["pull"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("403") && err.contains("nowhere"), "{err}");
     // Nothing listening.
     let gone = Env::as_user("wanda");
@@ -407,11 +414,14 @@ fn garbage_from_the_server_changes_nothing() {
     for (response, expect) in cases {
         let url = fake_server(response);
         let env = Env::as_user("wanda");
-        env.ok(&["remote", "add", "origin", &url, "--token", "cdb1.x.y"]);
+        // With the token, `remote add` asks the server and refuses what it answers.
+        env.fails(5, &["remote", "add", "origin", &url, "--token", "cdb1.x.y"]);
+        env.ok(&["remote", "add", "origin", &url]);
         env.ok(&["claim", "add", "Local claim"]);
         let before = env.snapshot();
         let out = env
             .cmd()
+            .env("CLAIMDB_TOKEN", "cdb1.x.y")
             .env("CLAIMDB_HTTP_TIMEOUT", "5")
             .args(["pull"])
             .output()
@@ -507,4 +517,177 @@ fn sigterm_stops_the_server_gracefully() {
             .status(),
         200
     );
+}
+
+/// `remote add` asks the server who the token belongs to: a token it refuses is refused with
+/// nothing saved, a user name other than the member's is warned about, and a database with no
+/// user name takes the member's.
+#[test]
+fn remote_add_checks_the_token_and_the_user_name() {
+    let d = desk();
+    let url = format!("{}/desk", d.server.url);
+    let env = Env::as_user("wanda");
+    env.ok(&["claim", "add", "Ущерб — миллиард 💶"]);
+    let before = env.snapshot();
+    let forged = "cdb1.0123456789abcdef0123456789abcdef.00";
+    let err = env.fails(5, &["remote", "add", "origin", &url, "--token", forged]);
+    assert!(err.contains("401") && err.contains("token"), "{err}");
+    assert_eq!(env.json(&["remote", "list"])["remotes"], json!([]));
+    assert!(
+        !env.path("credentials.toml").exists(),
+        "the token was not saved"
+    );
+    assert_eq!(env.snapshot(), before);
+    let err = env.fails(5, &["remote", "add", "origin", &url, "--token", &d.other]);
+    assert!(err.contains("workspace 'other'"), "{err}");
+    // A name other than the member's is warned about.
+    let other_name = Env::as_user("Ванда");
+    let out = other_name
+        .cmd()
+        .args(["remote", "add", "origin", &url, "--token", &d.writer])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("'Ванда'") && err.contains("'wanda'"),
+        "{err}"
+    );
+    // With no user name anywhere ($USER unset, no --user, no config), writes are refused
+    // until one is known, and `remote add` records the member's.
+    let nameless = Env::new();
+    let bare = |args: &[&str]| {
+        nameless
+            .cmd()
+            .env_remove("CLAIMDB_USER")
+            .env_remove("USER")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = bare(&["claim", "add", "Без имени"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no user name") && err.contains("--user"),
+        "{err}"
+    );
+    assert!(
+        bare(&["claim", "list"]).status.success(),
+        "reads still work"
+    );
+    let out = bare(&["remote", "add", "origin", &url, "--token", &d.writer]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded as 'wanda'"));
+    assert!(
+        bare(&["claim", "add", "С именем участника"])
+            .status
+            .success()
+    );
+    let out = bare(&["--json", "sync"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: common::contract::SyncSummary = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((s.pushed, s.refused), (1, 0));
+    // The user name given empty is refused, not replaced.
+    let out = bare(&["--user", "", "claim", "add", "Пусто"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = nameless
+        .cmd()
+        .env("CLAIMDB_USER", " ")
+        .args(["claim", "add", "Пусто"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        nameless.json(&["claim", "list"])["claims"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// A reader's sync pulls, then fails saying what it could not send; before, it failed with
+/// 403 before pulling anything.
+#[test]
+fn a_readers_sync_pulls_and_says_what_it_could_not_send() {
+    let d = desk();
+    let writer = d.server.join_with_token("wanda", &d.writer);
+    writer.ok(&["claim", "add", "Мост откроется в июне 🌉"]);
+    writer.ok(&["sync"]);
+    let reader = d.server.join_with_token("rita", &d.reader);
+    reader.ok(&["claim", "add", "Заметка читателя"]);
+    let err = reader.fails(5, &["sync"]);
+    assert!(
+        err.contains("1 change(s)") && err.contains("not sent") && err.contains("reader"),
+        "{err}"
+    );
+    reader.claim_id("Мост откроется");
+    let status = reader.json(&["remote", "status"]);
+    assert_eq!(
+        status["remotes"][0]["unpushed"], 1,
+        "the change stays, unsent"
+    );
+    assert_eq!(status["remotes"][0]["refused"], 0);
+    // With nothing of its own to send, a reader's sync succeeds.
+    let quiet = d.server.join_with_token("rita", &d.reader);
+    let s: common::contract::SyncSummary = quiet.typed(&["sync"]);
+    assert_eq!((s.pulled, s.head), (1, 1));
+}
+
+/// `push` with nothing to send still asks the server: it reports the real head, and a bad
+/// token fails.
+#[test]
+fn push_with_nothing_to_send_asks_the_server() {
+    let d = desk();
+    let writer = d.server.join_with_token("wanda", &d.writer);
+    writer.ok(&["claim", "add", "Один"]);
+    writer.ok(&["claim", "add", "Два"]);
+    writer.ok(&["push"]);
+    let idle = d.server.join_with_token("wanda", &d.writer);
+    let s: common::contract::SyncSummary = idle.typed(&["push"]);
+    assert_eq!((s.pushed, s.head), (0, 2), "the remote's real head");
+    let before = idle.snapshot();
+    let out = idle
+        .cmd()
+        .env("CLAIMDB_TOKEN", "cdb1.0123456789abcdef0123456789abcdef.00")
+        .args(["push"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("401"), "{err}");
+    assert_eq!(idle.snapshot(), before);
+}
+
+/// Member names are unique as people read them: "Bob" beside "bob" is refused.
+#[test]
+fn member_names_are_unique_ignoring_case() {
+    let d = desk();
+    let data = d.server.data.clone();
+    let members = || Server::admin(&data, &["members", "desk"]);
+    Server::member(&data, "desk", "bob", "writer");
+    Server::member(&data, "desk", "Işıl", "writer");
+    let before = members();
+    for name in ["Bob", "BOB", "IŞIL", "işil"] {
+        let out = std::process::Command::new(common::server::bin())
+            .args(["server", "member-add", "desk", name, "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains("ignoring case"), "{err}");
+    }
+    assert_eq!(members(), before);
+    // The same name in another workspace is another member.
+    Server::member(&data, "other", "Bob", "writer");
 }

@@ -29,9 +29,15 @@ pub fn config_path() -> Result<PathBuf> {
 
 pub fn load() -> Result<Config> {
     let path = config_path()?;
+    // A file named on purpose must be there; the default one is optional.
+    let named = std::env::var_os("CLAIMDB_CONFIG").is_some();
     match std::fs::read_to_string(&path) {
         Ok(text) => toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && named => Err(anyhow::anyhow!(
+            "CLAIMDB_CONFIG names {}, which does not exist; create it (it may be empty) or unset CLAIMDB_CONFIG",
+            path.display()
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
@@ -41,13 +47,29 @@ pub fn default_db() -> Result<PathBuf> {
     Ok(base()?.data_dir().join("claimdb").join("claims.db"))
 }
 
-/// `--user`/`CLAIMDB_USER`, then the config file, then `$USER`.
-pub fn user(flag: Option<&str>, config: &Config) -> String {
-    flag.map(str::to_string)
-        .or_else(|| config.user.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "unknown".into())
+/// `--user`/`CLAIMDB_USER`, then the config file, then `$USER`; `None` when none is set
+/// (the database's recorded user is used then). A name given but empty is refused.
+pub fn user(flag: Option<&str>, config: &Config) -> Result<Option<String>> {
+    if let Some(u) = flag {
+        if u.trim().is_empty() {
+            return Err(claimdb::Error::invalid(
+                "--user (or CLAIMDB_USER) is empty; give the name to record changes under",
+            )
+            .into());
+        }
+        return Ok(Some(u.to_string()));
+    }
+    if let Some(u) = &config.user {
+        if u.trim().is_empty() {
+            return Err(claimdb::Error::invalid(format!(
+                "`user` in {} is empty; give the name to record changes under",
+                config_path()?.display()
+            ))
+            .into());
+        }
+        return Ok(Some(u.clone()));
+    }
+    Ok(std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
 }
 
 /// Tokens by remote URL, in `credentials.toml` beside the config file (mode 0600).

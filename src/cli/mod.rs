@@ -3,6 +3,7 @@
 pub mod args;
 mod config;
 mod demo;
+mod output;
 mod render;
 mod serve;
 mod sync;
@@ -11,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{CommandFactory, Parser};
 use serde::Serialize;
 
@@ -72,7 +73,7 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
 struct InitView {
     path: PathBuf,
     replica_id: uuid::Uuid,
-    user: String,
+    user: Option<String>,
     created: bool,
     schema_version: usize,
 }
@@ -98,13 +99,9 @@ pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Demo => return demo::run(),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "claimdb",
-                &mut std::io::stdout(),
-            );
-            return Ok(());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "claimdb", &mut script);
+            return output::print_bytes(&script);
         }
         Command::Serve {
             data,
@@ -129,8 +126,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(p) => p.clone(),
         None => config::default_db()?,
     };
-    let user = config::user(cli.user.as_deref(), &config);
-    let mut store = Store::open(&db, Some(&user))?;
+    let user = config::user(cli.user.as_deref(), &config)?;
+    let mut store = Store::open(&db, user.as_deref())?;
     if let Some(original) = store.copied_from() {
         eprintln!(
             "claimdb: {} is a copy of {}, which is still in use: it now records changes as \
@@ -146,7 +143,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let v = InitView {
                 path: store.path().to_path_buf(),
                 replica_id: store.replica(),
-                user: store.author().to_string(),
+                user: store.author().map(str::to_string),
                 created: store.created(),
                 schema_version: claimdb::store::SCHEMA_VERSION,
             };
@@ -156,7 +153,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     if v.created { "created" } else { "existing" },
                     v.path.display(),
                     v.replica_id,
-                    v.user
+                    v.user.as_deref().unwrap_or(
+                        "(none: writes need --user NAME, CLAIMDB_USER or `user` in the config file)"
+                    )
                 )
             });
         }
@@ -269,30 +268,27 @@ pub fn run(cli: Cli) -> Result<()> {
                     .unwrap_or_else(|| "claimdb".into()),
                 url_base: a.url_base,
             };
-            match a.output {
-                Some(path) => {
-                    let tmp = path.with_extension("claimdb-partial");
-                    let mut f = std::io::BufWriter::new(
-                        std::fs::File::create(&tmp)
-                            .with_context(|| format!("cannot create {}", tmp.display()))?,
-                    );
-                    let n = interchange::export(&store, format, &opts, &mut f)?;
-                    drop(f);
-                    std::fs::rename(&tmp, &path)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    let v = ExportView {
-                        format: format.to_string(),
-                        path: path.clone(),
-                        records: n,
-                    };
-                    style.out(&v, || {
-                        format!("exported {n} records as {format} to {}", path.display())
-                    });
+            let path = a.output.unwrap_or_else(|| PathBuf::from("-"));
+            let mut out = output::Output::open(&path, store.path())?;
+            let n = match interchange::export(&store, format, &opts, out.writer()) {
+                Ok(n) => n,
+                Err(_) if out.broken() => return Ok(()),
+                Err(e) => {
+                    out.abandon();
+                    return Err(e.into());
                 }
-                None => {
-                    let mut out = std::io::stdout().lock();
-                    interchange::export(&store, format, &opts, &mut out)?;
-                }
+            };
+            let to_stdout = matches!(out, output::Output::Stdout(_));
+            out.finish()?;
+            if !to_stdout {
+                let v = ExportView {
+                    format: format.to_string(),
+                    path: path.clone(),
+                    records: n,
+                };
+                style.out(&v, || {
+                    format!("exported {n} records as {format} to {}", path.display())
+                });
             }
         }
         Command::Import { file, format } => {
@@ -318,14 +314,15 @@ pub fn run(cli: Cli) -> Result<()> {
             });
         }
         Command::Check => {
-            let conn = store.conn();
-            let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-            let fk: u64 = conn
-                .prepare("PRAGMA foreign_key_check")?
-                .query_map([], |_| Ok(()))?
-                .count() as u64;
-            let diffs: Vec<String> = store
-                .verify_rebuild()?
+            let (integrity, fk, rebuilt, operations) = store.read_snapshot(|s| {
+                Ok((
+                    s.integrity()?,
+                    s.foreign_key_violations()?,
+                    s.verify_rebuild()?,
+                    s.op_count()?,
+                ))
+            })?;
+            let diffs: Vec<String> = rebuilt
                 .into_iter()
                 .map(|d| {
                     format!(
@@ -338,7 +335,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 ok: integrity == "ok" && fk == 0 && diffs.is_empty(),
                 integrity,
                 foreign_key_violations: fk,
-                operations: store.op_count()?,
+                operations,
                 rebuild_differences: diffs,
             };
             style.out(&v, || {
@@ -361,6 +358,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Backup { file } => {
+            output::refuse_database(&file, store.path())?;
             store.backup(&file)?;
             style.out(&serde_json::json!({ "backup": file }), || {
                 format!("backed up {} to {}", store.path().display(), file.display())

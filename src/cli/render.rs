@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use claimdb::views::*;
 
+/// The narrowest a table is wrapped to, whatever the terminal says.
+const MIN_TABLE_WIDTH: u16 = 40;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub json: bool,
@@ -46,15 +49,27 @@ impl Style {
     fn table(&self, headers: &[&str]) -> Table {
         let mut t = Table::new();
         t.load_style(presets::NOTHING);
-        if self.terminal {
-            t.set_content_arrangement(ContentArrangement::Dynamic);
+        // Tables fit the terminal, coloured or not. A terminal that reports no width (0
+        // columns) is treated as of unknown width: no wrapping. A very narrow one wraps at
+        // a minimum width, so that no column is one character wide.
+        let width = if self.terminal {
+            t.width().filter(|w| *w > 0)
         } else {
-            t.set_content_arrangement(ContentArrangement::Disabled);
+            None
+        };
+        match width {
+            Some(w) => {
+                t.set_width(w.max(MIN_TABLE_WIDTH));
+                t.set_content_arrangement(ContentArrangement::Dynamic);
+            }
+            None => {
+                t.set_content_arrangement(ContentArrangement::Disabled);
+            }
         }
-        if !self.color {
-            t.force_no_tty();
-        } else {
+        if self.color {
             t.enforce_styling();
+        } else {
+            t.force_no_tty();
         }
         t.set_header(headers.iter().map(|h| self.bold(h)));
         t

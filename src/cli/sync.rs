@@ -55,18 +55,87 @@ pub fn remote(store: &mut Store, style: Style, cmd: RemoteCmd) -> Result<()> {
             if let Some(t) = &token {
                 client::check_token(t.trim())?;
             }
+            if store.remotes()?.iter().any(|r| r.name == name) {
+                // Said before the server is asked anything.
+                store.remote_add(&name, &url, ca.as_deref())?;
+            }
+            // Ask the server who the token belongs to, when it can be reached: a token it
+            // refuses is refused here, before anything is saved.
+            let url_trimmed = url.trim_end_matches('/');
+            let token_now = match &token {
+                Some(t) => Some(t.trim().to_string()),
+                None => config::token_for(url_trimmed)?,
+            };
+            let member = match &token_now {
+                Some(t) => {
+                    let mut http = HttpTransport::new(
+                        url_trimmed,
+                        Some(t.clone()),
+                        ca.as_deref().map(std::path::Path::new),
+                    )?;
+                    let who = http.whoami_if_reachable()?;
+                    if who.is_none() {
+                        eprintln!(
+                            "claimdb: warning: {url_trimmed} cannot be reached, so the token was not \
+                             checked; the first sync checks it"
+                        );
+                    }
+                    who
+                }
+                None => None,
+            };
+            let workspace = claimdb::store::check_remote_url(url_trimmed)?.1;
+            if let Some(w) = &member
+                && w.workspace != workspace
+            {
+                return Err(claimdb::Error::Remote(format!(
+                    "this token belongs to workspace '{}', not '{workspace}'; check the URL or the token",
+                    w.workspace
+                ))
+                .into());
+            }
             store.remote_add(&name, &url, ca.as_deref())?;
             let info = store.remote(&name)?;
             if let Some(t) = token {
                 config::save_token(&info.url, t.trim())?;
+            }
+            if let Some(w) = &member {
+                match store.author() {
+                    None => {
+                        store.set_recorded_user(&w.member)?;
+                        eprintln!(
+                            "claimdb: changes in this database are now recorded as '{}', the token's member",
+                            w.member
+                        );
+                    }
+                    Some(a) if a != w.member => eprintln!(
+                        "claimdb: warning: changes here are recorded as '{a}', but the token is \
+                         member '{}' of '{}', and the server refuses changes under another name: \
+                         pass --user '{}' (or set CLAIMDB_USER or `user` in the config file)",
+                        w.member, w.workspace, w.member
+                    ),
+                    Some(_) => {}
+                }
+                if !w.role.can_write() {
+                    eprintln!(
+                        "claimdb: note: '{}' is a {} of '{}': sync pulls, and your changes stay here",
+                        w.member,
+                        w.role.as_str(),
+                        w.workspace
+                    );
+                }
             }
             let v = RemoteView {
                 token: token_source(&info.url)?,
                 info,
             };
             style.out(&v, || {
+                let checked = match &member {
+                    Some(w) => format!(", member {} ({})", w.member, w.role.as_str()),
+                    None => String::new(),
+                };
                 format!(
-                    "added remote {} {} (token: {})",
+                    "added remote {} {} (token: {}{checked})",
                     v.info.name, v.info.url, v.token
                 )
             });
@@ -220,6 +289,14 @@ pub fn transfer(
         }
         s
     });
+    if summary.unsent > 0 {
+        return Err(claimdb::Error::Remote(format!(
+            "{} change(s) of this database were not sent: this token's member is a reader of \
+             the workspace and cannot push; ask an admin for the writer role",
+            summary.unsent
+        ))
+        .into());
+    }
     if let Some(held) = held {
         return Err(claimdb::Error::Remote(format!("some changes were not sent: {held}")).into());
     }

@@ -60,8 +60,18 @@ impl Format {
     }
 }
 
-/// Write the whole database in `format`.
+/// Write the whole database in `format`, as one consistent snapshot: what other processes
+/// commit while it runs is either wholly in it or not at all.
 pub fn export(
+    store: &Store,
+    format: Format,
+    review: &ClaimReviewOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<usize> {
+    store.read_snapshot(|store| export_snapshot(store, format, review, out))
+}
+
+fn export_snapshot(
     store: &Store,
     format: Format,
     review: &ClaimReviewOptions,

@@ -139,6 +139,21 @@ impl SqliteBackend {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Self::require_workspace(&tx, workspace)?;
+        // Names are unique as people read them: "Bob" beside "bob" is the same member.
+        let folded = crate::text::fold(&name);
+        let names: Vec<String> = tx
+            .prepare("SELECT DISTINCT name FROM members WHERE workspace = ?1")?
+            .query_map([workspace], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if let Some(other) = names
+            .iter()
+            .find(|n| **n != name && crate::text::fold(n) == folded)
+        {
+            return Err(Error::Invalid(format!(
+                "'{name}' is too like the member '{other}' of '{workspace}' (names are compared \
+                 ignoring case); use '{other}' to give them a new token, or another name"
+            )));
+        }
         let active: Option<String> = tx
             .query_row(
                 "SELECT id FROM members WHERE workspace = ?1 AND name = ?2 AND revoked_at IS NULL",

@@ -56,72 +56,101 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     replica: Uuid,
-    author: String,
+    author: Option<String>,
     created: bool,
+    read_only: bool,
     copied_from: Option<PathBuf>,
 }
 
 impl Store {
     /// Open (creating and migrating if needed) the database at `path`; writes are recorded as
-    /// made by `author`, or by the user recorded at creation when `author` is `None`.
+    /// made by `author`, or by the user recorded at creation when `author` is `None`. With
+    /// neither, the database can be read, and every write is refused until a name is given.
+    ///
+    /// A database that cannot be written (a read-only file, or a folder where SQLite cannot
+    /// create its `-wal` and `-shm` files) is opened read-only: reads work, writes are refused
+    /// as read-only. Opening writes nothing unless something must be recorded (a new
+    /// database, a first user name), so it never waits for another process's write.
     pub fn open(path: &Path, author: Option<&str>) -> Result<Store> {
-        check_file(path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let claimdb_header = check_file(path)?;
+        if !path.exists()
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
         }
-        let mut conn = Connection::open(path)
-            .map_err(|e| Error::Incompatible(format!("cannot open {}: {e}", path.display())))?;
-        // Look before changing anything: a foreign file must be left exactly as it was.
-        check_schema(&conn, path)?;
-        configure(&conn)?;
+        let (mut conn, read_only) = connect(path, claimdb_header)?;
+        if read_only {
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version as usize != SCHEMA_VERSION {
+                return Err(Error::Io(format!(
+                    "{} is read-only and has schema version {version}; this claimdb upgrades it \
+                     to {SCHEMA_VERSION} on first use: make the file and its folder writable once",
+                    path.display()
+                )));
+            }
+        } else {
+            configure(&conn)?;
+            migrate(&mut conn, path, None)?;
+        }
         rank::register(&conn)?;
-        migrate(&mut conn, path, None)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut replica = get_meta(&conn, "replica_id")?;
+        let mut recorded = get_meta(&conn, "user")?;
         let mut created = false;
-        let replica = match get_meta(&tx, "replica_id")? {
+        let first_user = author.filter(|_| recorded.is_none());
+        if (replica.is_none() || first_user.is_some()) && !read_only {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Read again under the write lock: another process may have just recorded them.
+            replica = get_meta(&tx, "replica_id")?;
+            if replica.is_none() {
+                created = true;
+                let r = Uuid::new_v4().to_string();
+                set_meta(&tx, "replica_id", &r)?;
+                replica = Some(r);
+            }
+            recorded = get_meta(&tx, "user")?;
+            if let (Some(a), None) = (author, &recorded) {
+                set_meta(&tx, "user", a)?;
+                recorded = Some(a.to_string());
+            }
+            tx.commit()?;
+        }
+        let replica = match replica {
             Some(r) => Uuid::parse_str(&r)
                 .map_err(|_| Error::Incompatible("the database's replica id is corrupt".into()))?,
             None => {
-                created = true;
-                let r = Uuid::new_v4();
-                set_meta(&tx, "replica_id", &r.to_string())?;
-                r
+                return Err(Error::Io(format!(
+                    "{} is read-only and not yet set up; make it writable once",
+                    path.display()
+                )));
             }
         };
         // A second file with this replica id (a copy of a database that is still in use)
         // must not write under it: two databases sharing one id look like one to the server.
+        let mut replica = replica;
         let mut copied_from = None;
-        let replica = match sync::copy_of(&tx, path, replica)? {
-            Some(original) => {
+        if !read_only && sync::path_changed(&conn, path)? {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let Some(original) = sync::copy_of(&tx, path, replica)? {
+                replica = Uuid::new_v4();
+                set_meta(&tx, "replica_id", &replica.to_string())?;
                 copied_from = Some(original);
-                let r = Uuid::new_v4();
-                set_meta(&tx, "replica_id", &r.to_string())?;
-                r
             }
-            None => replica,
-        };
-        let recorded = get_meta(&tx, "user")?;
-        let author = match (author, recorded) {
-            (Some(a), None) => {
-                set_meta(&tx, "user", a)?;
-                a.to_string()
-            }
-            (Some(a), Some(_)) => a.to_string(),
-            (None, Some(r)) => r,
-            (None, None) => {
-                set_meta(&tx, "user", "unknown")?;
-                "unknown".to_string()
-            }
-        };
-        tx.commit()?;
-        let author = crate::text::required("user name", &author, crate::text::MAX_NAME_CHARS)?;
+            tx.commit()?;
+        }
+        let author = author
+            .map(str::to_string)
+            .or(recorded)
+            .map(|a| crate::text::required("user name", &a, crate::text::MAX_NAME_CHARS))
+            .transpose()?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
             replica,
             author,
             created,
+            read_only,
             copied_from,
         })
     }
@@ -134,8 +163,44 @@ impl Store {
         self.replica
     }
 
-    pub fn author(&self) -> &str {
-        &self.author
+    /// The name writes are recorded under; `None` when no name was given or recorded.
+    pub fn author(&self) -> Option<&str> {
+        self.author.as_deref()
+    }
+
+    /// Whether the database could only be opened for reading.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Record `name` as the database's user, for writes made without `--user`.
+    pub fn set_recorded_user(&mut self, name: &str) -> Result<()> {
+        let name = crate::text::required("user name", name, crate::text::MAX_NAME_CHARS)?;
+        set_meta(&self.conn, "user", &name)?;
+        self.author = Some(name);
+        Ok(())
+    }
+
+    /// The user name recorded in the database, if any.
+    pub fn recorded_user(&self) -> Result<Option<String>> {
+        get_meta(&self.conn, "user")
+    }
+
+    /// Run `f` on one consistent snapshot of the database: every query it makes sees the
+    /// database as it was at the first one, whatever other connections commit meanwhile
+    /// (one read transaction; in WAL mode it does not hold up writers).
+    pub fn read_snapshot<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        // Start the read transaction now, so that the snapshot is taken here.
+        tx.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        let out = f(self)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// The database this one was found to be a copy of, when this open gave it a replica id
@@ -156,6 +221,13 @@ impl Store {
     /// Run `f` in one IMMEDIATE transaction; every change it makes goes through
     /// [`Writer::emit`], so it is applied and logged together, or not at all.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let Some(author) = self.author.as_deref() else {
+            return Err(Error::invalid(
+                "no user name to record this change under: pass --user NAME, or set CLAIMDB_USER \
+                 or `user` in the config file (or `claimdb remote add` with a token records the \
+                 member's name); nothing was changed",
+            ));
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -166,7 +238,7 @@ impl Store {
         let mut w = Writer {
             tx: &tx,
             replica: self.replica,
-            author: &self.author,
+            author,
             last,
             emitted: 0,
         };
@@ -188,11 +260,8 @@ impl Store {
     /// built again at its end, in one sorted pass each instead of one random insertion per
     /// row. Both happen in the one transaction: a failed write leaves them as they were.
     ///
-    /// Such a write also runs with a rollback journal instead of the WAL, when no other
-    /// connection has the database open: its new pages then go to the database file once,
-    /// where the WAL writes them twice (into the log, then again at the checkpoint). The
-    /// journal is as durable (`synchronous=EXTRA`: the commit is on disk before it returns);
-    /// other processes wait while it writes. The database is back in WAL mode afterwards.
+    /// It stays in WAL mode, so other processes keep reading while it runs (they see the
+    /// database as it was before it), and writers wait for it as for any write.
     pub fn write_bulk<T>(
         &mut self,
         ops: usize,
@@ -204,12 +273,6 @@ impl Store {
         let defer = ops as i64 >= logged;
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
-        let journal = defer && self.set_journal("delete")?;
-        if journal {
-            // With a rollback journal, only EXTRA also syncs the directory once the journal
-            // is deleted, so that a power loss cannot bring it back and undo the commit.
-            self.conn.pragma_update(None, "synchronous", "EXTRA")?;
-        }
         let out = self.write(|w| {
             let rebuild = if defer {
                 drop_deferred_indexes(w.conn())?
@@ -228,35 +291,32 @@ impl Store {
             Ok(out)
         });
         self.conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
-        if journal {
-            // Should this fail, the next open switches back to WAL and FULL.
-            let _ = self.set_journal("wal");
-            let _ = self.conn.pragma_update(None, "synchronous", "FULL");
-        }
         out
-    }
-
-    /// Switch the journal mode; false when it could not be switched (another connection
-    /// has the database open, which leaving WAL requires it not to).
-    fn set_journal(&self, mode: &str) -> Result<bool> {
-        match self
-            .conn
-            .pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
-        {
-            Ok(now) => Ok(now.eq_ignore_ascii_case(mode)),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e.into()),
-        }
     }
 
     /// Write a consistent copy of the database to `dest` (which must not exist), while others
     /// may keep writing; the copy is checked before this returns.
     pub fn backup(&self, dest: &Path) -> Result<()> {
         backup_to(&self.conn, dest)
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: "ok", or what is wrong.
+    pub fn integrity(&self) -> Result<String> {
+        let lines: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(lines.join("; "))
+    }
+
+    /// Rows whose references point nowhere (`PRAGMA foreign_key_check`).
+    pub fn foreign_key_violations(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .prepare("PRAGMA foreign_key_check")?
+            .query_map([], |_| Ok(()))?
+            .count() as u64)
     }
 
     /// Number of operations in the local log.
@@ -399,41 +459,156 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Refuse files that are plainly not SQLite before SQLite sees them.
-fn check_file(path: &Path) -> Result<()> {
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(());
+/// What the first bytes of a database file say.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Header {
+    /// No file yet, or an empty one: it is created.
+    None,
+    /// An SQLite file; `claimdb` when its application id is claimdb's.
+    Sqlite { claimdb: bool },
+}
+
+/// Look at the file before SQLite does: refuse what is plainly not SQLite, and call a file
+/// damaged when it is shorter than its own header says (cut short by a failed copy).
+fn check_file(path: &Path) -> Result<Header> {
+    let Ok(f) = std::fs::File::open(path) else {
+        return Ok(Header::None);
     };
-    let mut head = [0u8; 16];
-    let n = f.read(&mut head).unwrap_or(0);
+    let mut head = Vec::with_capacity(100);
+    let n = f.take(100).read_to_end(&mut head).unwrap_or(0);
     if n == 0 {
-        return Ok(());
+        return Ok(Header::None);
     }
-    if n < 16 || &head != b"SQLite format 3\0" {
+    if n < 16 || &head[..16] != b"SQLite format 3\0" {
         return Err(Error::Incompatible(format!(
             "{} is not a claimdb database (not an SQLite file); pass another --db path",
             path.display()
         )));
     }
-    Ok(())
+    if n < 100 {
+        return Err(damaged(
+            path,
+            &format!("it ends after {n} bytes, inside its header"),
+        ));
+    }
+    let be32 = |at: usize| u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+    let claimdb = be32(68) as i32 == APPLICATION_ID;
+    let page_size = match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(be32(28));
+    // The page count is trusted only when the header says it is current, and when no log
+    // beside the file is still to be applied (a checkpoint may grow the file page by page).
+    let current = be32(24) == be32(92);
+    let pending = ["-wal", "-journal"].iter().any(|ext| {
+        let mut side = path.as_os_str().to_owned();
+        side.push(ext);
+        std::fs::metadata(side).is_ok_and(|m| m.len() > 0)
+    });
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if claimdb && current && !pending && pages > 0 && len < page_size * pages {
+        return Err(damaged(
+            path,
+            &format!("it is cut short: {len} of its {} bytes", page_size * pages),
+        ));
+    }
+    Ok(Header::Sqlite { claimdb })
 }
 
-/// Refuse databases that are not claimdb's, or are newer than this binary.
-fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| {
-            Error::Incompatible(format!(
-                "{} is not a claimdb database ({e}); pass another --db path",
-                path.display()
-            ))
-        })?;
+fn damaged(path: &Path, detail: &str) -> Error {
+    Error::Incompatible(format!(
+        "{} is damaged ({detail}); restore it from a backup (see \"Backups and recovery\" in the \
+         README), then run `claimdb check`",
+        path.display()
+    ))
+}
+
+/// Open the database for writing, or for reading only when it cannot be written: a
+/// read-only file, or a folder where the `-wal` and `-shm` files cannot be created. Returns
+/// the connection and whether it is read-only.
+fn connect(path: &Path, header: Header) -> Result<(Connection, bool)> {
+    let conn = Connection::open(path)
+        .map_err(|e| Error::Incompatible(format!("cannot open {}: {e}", path.display())))?;
+    // Look before changing anything: a foreign file must be left exactly as it was.
+    let first = match probe(&conn) {
+        Ok(p) => {
+            judge(p, path)?;
+            let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
+            return Ok((conn, read_only));
+        }
+        Err(e) => e,
+    };
+    drop(conn);
+    let cannot_write = matches!(
+        &first,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+    );
+    if cannot_write && header != Header::None {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let no_log = std::fs::metadata(wal).map_or(true, |m| m.len() == 0);
+        // Read-only with the `-shm` file beside it; then, when there is no log to apply and
+        // none can be created (so nobody can be writing), the file as it is on disk.
+        let mut tries = vec!["mode=ro"];
+        if no_log {
+            tries.push("immutable=1");
+        }
+        for query in tries {
+            let uri = format!("file:{}?{query}", uri_path(path));
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            if let Ok(conn) = Connection::open_with_flags(&uri, flags)
+                && let Ok(p) = probe(&conn)
+            {
+                judge(p, path)?;
+                return Ok((conn, true));
+            }
+        }
+        return Err(Error::Io(format!(
+            "cannot open {} ({first}); check the file's and its folder's permissions",
+            path.display()
+        )));
+    }
+    Err(match header {
+        Header::Sqlite { .. } => damaged(path, &first.to_string()),
+        Header::None => Error::Incompatible(format!("cannot open {}: {first}", path.display())),
+    })
+}
+
+/// `path` for an SQLite URI: every byte outside the unreserved set percent-encoded.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    abs.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// user_version, application_id and the number of tables.
+fn probe(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let tables: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
         [],
         |r| r.get(0),
     )?;
+    Ok((version, app_id, tables))
+}
+
+/// Refuse databases that are not claimdb's, or are newer than this binary.
+fn judge((version, app_id, tables): (i64, i32, i64), path: &Path) -> Result<()> {
     if (version == 0 && tables > 0) || (version > 0 && app_id != APPLICATION_ID) {
         return Err(Error::Incompatible(format!(
             "{} is an SQLite database but not a claimdb database; pass another --db path",
@@ -447,6 +622,17 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Refuse databases that are not claimdb's, or are newer than this binary.
+fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
+    let p = probe(conn).map_err(|e| {
+        Error::Incompatible(format!(
+            "{} is not a claimdb database ({e}); pass another --db path",
+            path.display()
+        ))
+    })?;
+    judge(p, path)
 }
 
 /// Bring the schema up to `target` (default: the latest), refusing foreign or newer databases.

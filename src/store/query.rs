@@ -599,19 +599,35 @@ impl Store {
         let (filter, arg) = match target {
             None => ("1", None),
             Some(t) => {
-                let claim = ids::resolve(c, Table::Claims, t);
-                if let Err(e @ Error::Ambiguous(_)) = claim {
-                    return Err(e);
+                // Whatever `t` names, as a claim, an article and a source: it must name one.
+                let found = [
+                    ("claim", ids::resolve(c, Table::Claims, t)),
+                    ("article", resolve_article(c, t)),
+                    ("source", resolve_source(c, t)),
+                ];
+                let mut named = Vec::new();
+                let mut last_err = None;
+                for (noun, r) in found {
+                    match r {
+                        Ok(id) => named.push((noun, id)),
+                        Err(e @ Error::Ambiguous(_)) => return Err(e),
+                        Err(e) => last_err = Some(e),
+                    }
                 }
-                if let Ok(id) = claim {
-                    ("claim = ?1", Some(id.to_string()))
-                } else if let Ok(id) = resolve_article(c, t) {
-                    ("claim IS NULL AND entity = ?1", Some(id.to_string()))
-                } else {
-                    (
-                        "claim IS NULL AND entity = ?1",
-                        Some(resolve_source(c, t)?.to_string()),
-                    )
+                match named.as_slice() {
+                    [] => return Err(last_err.expect("nothing found has an error")),
+                    [("claim", id)] => ("claim = ?1", Some(id.to_string())),
+                    [(_, id)] => ("claim IS NULL AND entity = ?1", Some(id.to_string())),
+                    many => {
+                        let list: Vec<String> = many
+                            .iter()
+                            .map(|(noun, id)| format!("{noun} {}", &id.to_string()[..8]))
+                            .collect();
+                        return Err(Error::Ambiguous(format!(
+                            "'{t}' names more than one thing: {}; give more of the id",
+                            list.join(", ")
+                        )));
+                    }
                 }
             }
         };

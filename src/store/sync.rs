@@ -458,6 +458,15 @@ impl Drop for Pulling<'_> {
     }
 }
 
+/// Whether the database's file is not the one its replica id was recorded for (it was
+/// created before that was recorded, moved, restored or copied). Reads only.
+pub(super) fn path_changed(conn: &rusqlite::Connection, path: &std::path::Path) -> Result<bool> {
+    let Ok(here) = std::fs::canonicalize(path) else {
+        return Ok(false);
+    };
+    Ok(get_meta(conn, "replica_path")?.as_deref() != Some(here.to_string_lossy().as_ref()))
+}
+
 /// Whether the database at `path` is a copy of another that is still in use: the file the
 /// replica id was given to (recorded in `replica_path`) still exists elsewhere with the same
 /// id. Returns that file. A database that was moved or restored keeps its id; the path on

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::protocol::{
-    ErrorBody, MAX_BATCH, OpStatus, PullResponse, PushRequest, PushResponse, WhoAmI,
+    ErrorBody, MAX_BATCH, OpStatus, PullResponse, PushRequest, PushResponse, Role, WhoAmI,
 };
 use crate::error::{Error, Result};
 use crate::ops::{Op, OpKind};
@@ -35,6 +35,11 @@ pub trait Transport {
     /// `Date` header showed it (to the second), if known.
     fn server_clock_offset(&self) -> Option<i64> {
         None
+    }
+
+    /// The member's role in the workspace, when the transport can ask; `None` otherwise.
+    fn role(&mut self) -> Result<Option<Role>> {
+        Ok(None)
     }
 }
 
@@ -80,6 +85,8 @@ pub struct SyncSummary {
     pub conflicts: u64,
     /// The remote's highest sequence number.
     pub head: u64,
+    /// This database's changes not sent because the member may not push (a reader).
+    pub unsent: u64,
 }
 
 /// What a push did.
@@ -157,6 +164,12 @@ fn push_inner(
         }
     }
     let mut next = store.unpushed_ops(remote, batch)?;
+    if next.is_empty() {
+        // Nothing to send: an empty push still checks the token and the right to push,
+        // and tells the remote's head.
+        out.head = t.push(&[])?.head;
+        return Ok(out);
+    }
     // Up to two batches under way: one on the wire, the next being encoded. The transport
     // sends each only once the one before it is answered.
     let mut under_way: VecDeque<(Vec<(i64, Op)>, PendingPush)> = VecDeque::new();
@@ -358,7 +371,8 @@ fn pull_pages(
     }
 }
 
-/// Push, then pull.
+/// Push, then pull. With nothing to send, only the pull (which checks the token); a member
+/// who may not push (a reader) pulls, and the summary counts what was not sent.
 pub fn sync(
     store: &mut Store,
     remote: &str,
@@ -367,7 +381,13 @@ pub fn sync(
     page: usize,
     progress: Progress<'_>,
 ) -> Result<SyncSummary> {
-    let p = push(store, remote, t, batch, progress)?;
+    let unpushed = store.remote(remote)?.unpushed;
+    let reader = unpushed > 0 && t.role()?.is_some_and(|r| !r.can_write());
+    let p = if unpushed == 0 || reader {
+        Pushed::default()
+    } else {
+        push(store, remote, t, batch, progress)?
+    };
     let Pulled {
         pulled,
         head,
@@ -383,6 +403,7 @@ pub fn sync(
         pulled,
         conflicts: store.conflict_count(&touched)?,
         head,
+        unsent: if reader { unpushed } else { 0 },
     })
 }
 
@@ -457,7 +478,22 @@ impl HttpTransport {
     pub fn whoami(&mut self) -> Result<WhoAmI> {
         self.http.whoami()
     }
+
+    /// Who the token belongs to; `None` when the server cannot be reached at all (a refusal
+    /// of the token is an error).
+    pub fn whoami_if_reachable(&mut self) -> Result<Option<WhoAmI>> {
+        let mut http = self.http.clone();
+        http.attempts = 2;
+        match http.whoami() {
+            Ok(w) => Ok(Some(w)),
+            Err(Error::Remote(m)) if m.starts_with(UNREACHABLE) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
+
+/// How the error for a server that cannot be reached starts.
+const UNREACHABLE: &str = "cannot reach ";
 
 impl Http {
     fn new(url: &str, token: Option<String>, ca_cert: Option<&Path>) -> Result<Http> {
@@ -555,7 +591,7 @@ impl Http {
                 }
                 Err(e) => {
                     return Err(Error::Remote(format!(
-                        "cannot reach {}: {}; check the URL and that the server is running",
+                        "{UNREACHABLE}{}: {}; check the URL and that the server is running",
                         self.base,
                         one_line(&e)
                     )));
@@ -715,6 +751,10 @@ impl Transport for HttpTransport {
             o if o.abs() < 1_000 => Some(0),
             o => Some(o),
         }
+    }
+
+    fn role(&mut self) -> Result<Option<Role>> {
+        Ok(Some(self.http.whoami()?.role))
     }
 
     /// Encode the batch on its own thread at once, and send it once the batch started

@@ -9,7 +9,7 @@ use serde::Deserialize;
 pub struct Init {
     pub path: String,
     pub replica_id: String,
-    pub user: String,
+    pub user: Option<String>,
     pub created: bool,
     pub schema_version: u32,
 }
@@ -224,6 +224,7 @@ pub struct SyncSummary {
     pub pulled: u64,
     pub conflicts: u64,
     pub head: u64,
+    pub unsent: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,6 +22,8 @@ impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("claims.db");
+        // `CLAIMDB_CONFIG` names this file, which must exist.
+        std::fs::write(dir.path().join("config.toml"), "").expect("config file");
         Env {
             dir,
             db,

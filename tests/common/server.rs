@@ -110,6 +110,20 @@ impl Server {
         env
     }
 
+    /// A new database for the member `name` of `desk` whose token is `token`.
+    pub fn join_with_token(&self, name: &str, token: &str) -> super::Env {
+        let env = super::Env::as_user(name);
+        env.ok(&[
+            "remote",
+            "add",
+            "origin",
+            &format!("{}/desk", self.url),
+            "--token",
+            token,
+        ]);
+        env
+    }
+
     /// A new member of workspace `desk` on this server.
     pub fn join(&self, name: &str, role: &str) -> super::Env {
         Self::join_at(&self.data, &self.url, name, role)
