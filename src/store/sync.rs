@@ -250,13 +250,16 @@ impl Store {
         Ok(())
     }
 
-    /// This database's operations the remote refused because something they refer to was
-    /// missing there (`unknown_reference`): it may have arrived since (another member's
-    /// change they build on), so they are offered again. Oldest first, at most `limit`.
+    /// This database's operations the remote refused for a reason that may have passed:
+    /// something they refer to was missing there (`unknown_reference`: it may have arrived
+    /// since), their replica id was another member's (`replica_taken`: this database took
+    /// its own since), or the server's clock was behind (`clock_ahead`). They are offered
+    /// again. Oldest first, at most `limit`.
     pub fn refused_to_retry(&self, remote: &str, limit: usize) -> Result<Vec<Op>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.id, o.hlc, o.replica, o.author, o.body FROM refused r JOIN ops o ON o.id = r.op_id
-             WHERE r.remote = ?1 AND r.code = 'unknown_reference' AND o.pulled = 0
+             WHERE r.remote = ?1 AND o.pulled = 0
+             AND r.code IN ('unknown_reference', 'replica_taken', 'clock_ahead')
              ORDER BY o.seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![remote, limit as i64], |r| {
@@ -503,9 +506,9 @@ pub(super) fn copy_of(
 impl Store {
     /// Give this database a replica id of its own, after the remote said its id belongs to
     /// another member (a copy of their database made on another machine). This database's
-    /// own changes that the remote has not acknowledged and that were made by this
-    /// database's user move to the new id (no one else has them); those made before the copy
-    /// stay with the original. Returns the new id.
+    /// own changes that the remote has not stored (unacknowledged, or refused) and that were
+    /// made by this database's user move to the new id (no one else has them); those made
+    /// before the copy stay with the original. Returns the new id.
     pub fn renew_replica(&mut self, remote: &str) -> Result<Uuid> {
         let pushed: i64 = self
             .conn
@@ -527,8 +530,9 @@ impl Store {
         tx.execute("DELETE FROM temp.moved_ops", [])?;
         tx.execute(
             "INSERT INTO temp.moved_ops SELECT id FROM ops
-             WHERE replica = ?1 AND pulled = 0 AND seq > ?2 AND author = ?3",
-            params![old, pushed, self.author],
+             WHERE replica = ?1 AND pulled = 0 AND author = ?3
+             AND (seq > ?2 OR id IN (SELECT op_id FROM refused WHERE remote = ?4))",
+            params![old, pushed, self.author, remote],
         )?;
         tx.execute(
             "UPDATE ops SET replica = ?1 WHERE id IN (SELECT id FROM temp.moved_ops)",
@@ -538,8 +542,9 @@ impl Store {
             "UPDATE field_stamps SET replica = ?1 WHERE op_id IN (SELECT id FROM temp.moved_ops)",
             [new.to_string()],
         )?;
+        // Those refused before are offered again under the new id (see `refused_to_retry`).
         tx.execute(
-            "DELETE FROM refused WHERE op_id IN (SELECT id FROM temp.moved_ops)",
+            "UPDATE refused SET code = 'replica_taken' WHERE op_id IN (SELECT id FROM temp.moved_ops)",
             [],
         )?;
         tx.execute("DROP TABLE temp.moved_ops", [])?;

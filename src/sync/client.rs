@@ -134,11 +134,8 @@ fn push_inner(
     };
     // Changes refused for a missing reference go again first: what they refer to may have
     // reached the remote since.
-    let retry = if renewing {
-        Vec::new()
-    } else {
-        store.refused_to_retry(remote, batch)?
-    };
+    let retry = store.refused_to_retry(remote, batch)?;
+    let mut taken = false;
     if !retry.is_empty() {
         let resp = t.push(&retry)?;
         if resp.results.len() != retry.len() {
@@ -158,10 +155,14 @@ fn push_inner(
                 OpStatus::Rejected => {
                     let code = r.code.as_deref().unwrap_or("rejected");
                     let message = r.message.as_deref().unwrap_or("no reason given");
+                    taken |= code == "replica_taken" && op.replica == store.replica();
                     store.mark_refused(remote, op, code, message)?;
                 }
             }
         }
+    }
+    if taken && !renewing {
+        return renew_and_push(store, remote, t, batch, progress, out);
     }
     let mut next = store.unpushed_ops(remote, batch)?;
     if next.is_empty() {
@@ -241,13 +242,7 @@ fn push_inner(
         // Whatever else is under way carries the same replica id and later stamps.
         drop(under_way);
         if code == "replica_taken" && !renewing {
-            let renewed = store.renew_replica(remote)?;
-            let mut again = push_inner(store, remote, t, batch, progress, true)?;
-            again.pushed += out.pushed;
-            again.refused += out.refused;
-            again.refusal = out.refusal.or(again.refusal);
-            again.renewed = Some(renewed);
-            return Ok(again);
+            return renew_and_push(store, remote, t, batch, progress, out);
         }
         out.held = Some(if code == "clock_ahead" {
             clock_message(stamp, t.server_clock_offset())
@@ -257,6 +252,25 @@ fn push_inner(
         return Ok(out);
     }
     Ok(out)
+}
+
+/// The remote said this database's replica id is another member's: take a new one and push
+/// again, adding what was done so far.
+fn renew_and_push(
+    store: &mut Store,
+    remote: &str,
+    t: &mut dyn Transport,
+    batch: usize,
+    progress: Progress<'_>,
+    before: Pushed,
+) -> Result<Pushed> {
+    let renewed = store.renew_replica(remote)?;
+    let mut again = push_inner(store, remote, t, batch, progress, true)?;
+    again.pushed += before.pushed;
+    again.refused += before.refused;
+    again.refusal = before.refusal.or(again.refusal);
+    again.renewed = Some(renewed);
+    Ok(again)
 }
 
 /// What to tell the user when the server refused a change as stamped ahead of its clock:
