@@ -218,6 +218,19 @@ fn a_server_clock_behind_is_named_and_the_next_sync_recovers() {
     );
     assert!(err.contains("min"), "the difference is measured: {err}");
     assert_eq!(Server::op_count(data.path(), "desk"), 0);
+    // The server's side of it: whose changes, and by how much.
+    let log = std::fs::read_to_string(data.path().join("serve.stderr")).unwrap();
+    assert!(
+        log.contains("from 'alice'") && log.contains("this server's clock is behind"),
+        "{log}"
+    );
+    let secs: u64 = log
+        .split(" s ahead of the server's clock")
+        .next()
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no measured difference: {log}"));
+    assert!((590..=610).contains(&secs), "{log}");
     drop(slow);
 
     // Once the clocks agree, the next sync sends the change.

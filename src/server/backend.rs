@@ -93,9 +93,12 @@ pub fn check_op(member: &Member, op: &Op, now_ms: u64) -> Result<(), (&'static s
         return Err((
             "clock_ahead",
             format!(
-                "operation {} is stamped {}, more than {} minutes ahead of the server; fix the clock",
+                "operation {} is stamped {}, {} s ahead of the server's clock ({}; the limit is \
+                 {} minutes): one of the two clocks is wrong",
                 op.id,
                 op.hlc,
+                (op.hlc.millis() - now_ms) / 1000,
+                crate::ops::Hlc::from_parts(now_ms, 0),
                 MAX_CLOCK_DRIFT_MS / 60_000
             ),
         ));

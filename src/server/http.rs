@@ -333,19 +333,17 @@ async fn push(
     let b = s.backend.clone();
     let name = m.name.clone();
     let resp = blocking(move || b.push(&m, req.ops, now)).await?;
-    let ahead = resp
+    let mut ahead = resp
         .results
         .iter()
-        .filter(|r| r.code.as_deref() == Some("clock_ahead"))
-        .count();
-    if ahead > 0 {
+        .filter(|r| r.code.as_deref() == Some("clock_ahead"));
+    if let Some(first) = ahead.next() {
         // The member is told too; this side of the story belongs in the server's log.
         eprintln!(
-            "claimdb serve: refused {ahead} operation(s) from '{name}' stamped more than {} \
-             minutes ahead of this server's clock ({}); if their clock is right, this server's \
-             clock is behind: set it",
-            crate::sync::protocol::MAX_CLOCK_DRIFT_MS / 60_000,
-            crate::text::timestamp(&chrono::Utc::now())
+            "claimdb serve: refused {} operation(s) from '{name}' as stamped ahead of this \
+             server's clock; if their clock is right, this server's clock is behind: {}",
+            1 + ahead.count(),
+            first.message.as_deref().unwrap_or_default()
         );
     }
     Ok(Json(resp).into_response())

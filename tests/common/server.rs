@@ -43,7 +43,11 @@ impl Server {
             .args(extra)
             .env_remove("CLAIMDB_DB")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(match std::fs::File::create(data.join("serve.stderr")) {
+                // What the server writes to standard error, for tests that read it.
+                Ok(f) => Stdio::from(f),
+                Err(_) => Stdio::null(),
+            })
             .spawn()
             .expect("start claimdb serve");
         let mut first = String::new();
