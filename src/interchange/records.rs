@@ -171,8 +171,12 @@ impl Record {
                 title,
                 lang,
                 text: body,
+                text_sha256,
                 ..
             } => {
+                if let Some(sum) = text_sha256 {
+                    crate::validate::check_sha256(body.as_deref(), sum)?;
+                }
                 check("article URL", url, MAX_NAME_CHARS)?;
                 check("title", title, MAX_NAME_CHARS)?;
                 check("language", lang, 35)?;

@@ -63,6 +63,10 @@ impl Store {
     /// Open (creating and migrating if needed) the database at `path`; writes are recorded as
     /// made by `author`, or by the user recorded at creation when `author` is `None`.
     pub fn open(path: &Path, author: Option<&str>) -> Result<Store> {
+        let author = author
+            .map(|a| crate::text::name("user name", a, crate::text::MAX_NAME_CHARS))
+            .transpose()?;
+        let author = author.as_deref();
         check_file(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -101,7 +105,7 @@ impl Store {
             }
         };
         tx.commit()?;
-        let author = crate::text::required("user name", &author, crate::text::MAX_NAME_CHARS)?;
+        let author = crate::text::name("user name", &author, crate::text::MAX_NAME_CHARS)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -272,7 +276,9 @@ impl Writer<'_> {
     }
 
     /// Apply and log an operation made elsewhere (an import keeps its own ids and times).
+    /// It must pass [`crate::validate::op`], as every operation written here does.
     pub fn record(&mut self, op: &Op) -> Result<()> {
+        crate::validate::op(op)?;
         apply::apply_deferred(self.tx, op)?;
         append_op(self.tx, op)?;
         self.emitted += 1;
