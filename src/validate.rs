@@ -44,7 +44,7 @@ pub fn change(kind: &OpKind) -> Result<()> {
                 check_name("alias", a, MAX_NAME_CHARS)?;
             }
             opt(url, |u| check_url("source URL", u))?;
-            time(created_at)
+            check_created_at(created_at)
         }
         OpKind::AddAlias { alias, .. } => check_name("alias", alias, MAX_NAME_CHARS),
         OpKind::CreateArticle {
@@ -68,7 +68,7 @@ pub fn change(kind: &OpKind) -> Result<()> {
             }
             opt(body, text::check_article_text)?;
             opt(text_sha256, |sum| check_sha256(body.as_deref(), sum))?;
-            time(created_at)
+            check_created_at(created_at)
         }
         OpKind::CreateClaim {
             text,
@@ -86,7 +86,7 @@ pub fn change(kind: &OpKind) -> Result<()> {
                 check_tag(t)?;
             }
             check_name("created_by", created_by, MAX_NAME_CHARS)?;
-            time(created_at)
+            check_created_at(created_at)
         }
         OpKind::SetClaim { set, .. } => match set {
             ClaimField::Text(t) => check_claim(t),
@@ -102,12 +102,9 @@ pub fn change(kind: &OpKind) -> Result<()> {
         } => {
             opt(quote, text::check_quote)?;
             if let Some(a) = anchor {
-                let Some(q) = quote else {
-                    return Err(Error::invalid("an anchor without a quote"));
-                };
-                check_anchor(q, a)?;
+                check_anchor(quote.as_deref(), a)?;
             }
-            time(created_at)
+            check_created_at(created_at)
         }
         OpKind::AddVerdict {
             verdict,
@@ -122,7 +119,7 @@ pub fn change(kind: &OpKind) -> Result<()> {
             if supersedes.contains(verdict) {
                 return Err(Error::invalid("a verdict cannot supersede itself"));
             }
-            time(created_at)
+            check_created_at(created_at)
         }
         OpKind::AddEvidence {
             url,
@@ -135,7 +132,7 @@ pub fn change(kind: &OpKind) -> Result<()> {
             }
             opt(url, |u| check_url("evidence URL", u))?;
             opt(note, |n| check_lines("note", n, MAX_NOTE_CHARS))?;
-            time(created_at)
+            check_created_at(created_at)
         }
     }
 }
@@ -164,7 +161,8 @@ fn opt(v: &Option<String>, f: impl FnOnce(&str) -> Result<()>) -> Result<()> {
     v.as_deref().map_or(Ok(()), f)
 }
 
-fn time(t: &DateTime<Utc>) -> Result<()> {
+/// When an entity was created: a time in the years 1 to 9999.
+pub fn check_created_at(t: &DateTime<Utc>) -> Result<()> {
     if (1..=9999).contains(&t.year()) {
         Ok(())
     } else {
@@ -178,7 +176,10 @@ fn time(t: &DateTime<Utc>) -> Result<()> {
 /// values), keep at most [`CONTEXT_CHARS`] of context each side, lie within the largest
 /// article, and, as far as its context shows, start and end between two characters as a
 /// reader sees them.
-fn check_anchor(quote: &str, a: &Anchor) -> Result<()> {
+pub fn check_anchor(quote: Option<&str>, a: &Anchor) -> Result<()> {
+    let Some(quote) = quote else {
+        return Err(Error::invalid("an anchor without a quote"));
+    };
     let len = quote.chars().count() as u64;
     if a.start > a.end || a.end > MAX_ARTICLE_BYTES as u64 || a.end - a.start != len {
         return Err(Error::Invalid(format!(
@@ -257,12 +258,12 @@ mod tests {
             prefix: prefix.into(),
             suffix: suffix.into(),
         };
-        assert!(check_anchor("мост", &a(5, 9, "Новый", " открыт")).is_ok());
-        assert!(check_anchor("мост", &a(9, 5, "", "")).is_err());
-        assert!(check_anchor("мост", &a(5, 10, "", "")).is_err());
-        assert!(check_anchor("мост", &a(0, 4, "x", "")).is_err());
+        assert!(check_anchor(Some("мост"), &a(5, 9, "Новый", " открыт")).is_ok());
+        assert!(check_anchor(Some("мост"), &a(9, 5, "", "")).is_err());
+        assert!(check_anchor(Some("мост"), &a(5, 10, "", "")).is_err());
+        assert!(check_anchor(Some("мост"), &a(0, 4, "x", "")).is_err());
         // One regional indicator of a flag, and a skin tone cut from its hand.
-        assert!(check_anchor("\u{1F1FA}", &a(0, 1, "", "\u{1F1E6}")).is_err());
-        assert!(check_anchor("👋", &a(3, 4, "hi ", "\u{1F3FD}")).is_err());
+        assert!(check_anchor(Some("\u{1F1FA}"), &a(0, 1, "", "\u{1F1E6}")).is_err());
+        assert!(check_anchor(Some("👋"), &a(3, 4, "hi ", "\u{1F3FD}")).is_err());
     }
 }
