@@ -161,14 +161,13 @@ pub fn check_article_text(v: &str) -> Result<()> {
 /// `data:`, `file:`) are refused: URLs are published, in ClaimReview among others.
 pub fn check_url(what: &str, v: &str) -> Result<()> {
     check_name(what, v, MAX_NAME_CHARS)?;
-    let t = v.trim();
-    if let Some(c) = t.chars().find(|c| c.is_whitespace() || is_invisible(*c)) {
+    if let Some(c) = v.chars().find(|c| c.is_whitespace() || is_invisible(*c)) {
         return Err(Error::Invalid(format!(
             "{what} contains a space or an invisible character ({}); write spaces as %20",
             codepoint(c)
         )));
     }
-    let (scheme, rest) = t.split_once(':').unwrap_or(("", t));
+    let (scheme, rest) = v.split_once(':').unwrap_or(("", v));
     let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
     if !web {
         return Err(Error::Invalid(format!(

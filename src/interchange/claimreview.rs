@@ -38,9 +38,11 @@ type ReviewRow = (
 /// One ClaimReview per live claim whose status is a verdict (not a workflow state, not
 /// disputed), in claim id order.
 pub fn claim_reviews(store: &Store, opts: &ClaimReviewOptions) -> Result<Vec<Value>> {
-    if let Some(base) = &opts.url_base {
-        crate::text::check_url("--url-base", base)?;
-    }
+    let url_base = opts
+        .url_base
+        .as_deref()
+        .map(|b| crate::text::url("--url-base", b))
+        .transpose()?;
     let c = store.conn();
     let mut stmt = c.prepare(
         "SELECT c.id, c.text, c.status, c.said_on, s.name, s.kind,
@@ -134,8 +136,8 @@ pub fn claim_reviews(store: &Store, opts: &ClaimReviewOptions) -> Result<Vec<Val
             rating["bestRating"] = 5.into();
             rating["worstRating"] = 1.into();
         }
-        let url = match &opts.url_base {
-            Some(base) => format!("{}{id}", base.trim()),
+        let url = match &url_base {
+            Some(base) => format!("{base}{id}"),
             None => format!("urn:uuid:{id}"),
         };
         let mut review = json!({
