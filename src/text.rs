@@ -394,7 +394,18 @@ pub fn clip(s: &str, max: usize) -> String {
     if one_line.chars().count() <= max {
         one_line
     } else {
-        let mut t: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        // Cut between two characters as a reader sees them, never inside a flag or an
+        // emoji sequence.
+        use unicode_segmentation::UnicodeSegmentation;
+        let mut t = String::new();
+        let mut n = 0;
+        for g in one_line.graphemes(true) {
+            n += g.chars().count();
+            if n > max.saturating_sub(1) {
+                break;
+            }
+            t.push_str(g);
+        }
         t.push('…');
         t
     }
@@ -585,6 +596,44 @@ mod tests {
         assert!(err.contains("closest passage"), "{err}");
         assert!(err.contains("diplomat landed in Moscow"), "{err}");
         assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn printing_escapes_controls_and_clipping_keeps_characters_whole() {
+        assert_eq!(printable("ok\tand\nlines"), "ok\tand\nlines");
+        assert_eq!(printable("a\u{1b}[2Jb\u{202E}c"), "a\\u{1B}[2Jb\\u{202E}c");
+        assert_eq!(printable(&printable("\u{7}")), "\\u{7}");
+        let family = "👨\u{200D}👩\u{200D}👧";
+        let clipped = clip(&format!("ab {family}"), 5);
+        assert_eq!(clipped, "ab …");
+        assert_eq!(
+            first_difference("в\u{00A0}июне", "в июне").unwrap(),
+            "they first differ at character 2: U+00A0 in the quote, U+0020 in the text"
+        );
+        assert_eq!(first_difference("same", "same"), None);
+    }
+
+    #[test]
+    fn urls_are_http_or_https_with_a_host() {
+        for ok in [
+            "https://example.org",
+            "HTTP://пример.рф/путь?q=1#x",
+            "https://u@h:8080/",
+        ] {
+            assert!(check_url("URL", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "http:example.org",
+            "https://",
+            "https://:80/x",
+            "https://a b",
+            " https://example.org",
+            "https://exa\u{200B}mple.org",
+            "//example.org",
+        ] {
+            assert!(check_url("URL", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
