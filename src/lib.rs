@@ -3,6 +3,7 @@
 //! Layers, each testable alone:
 //! - [`model`] and [`ops`]: the nouns and the operations every write is recorded as;
 //! - [`text`]: limits, name folding, dates and quote anchoring;
+//! - [`validate`]: the rules every operation obeys, wherever it was written;
 //! - [`store`]: the SQLite store (no terminal, no HTTP);
 //! - [`interchange`]: JSON, JSON Lines, CSV and ClaimReview import and export;
 //! - [`views`]: the data commands return;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod ops;
 pub mod store;
 pub mod text;
+pub mod validate;
 pub mod views;
 
 pub use error::{Error, ErrorKind, Result};

@@ -19,6 +19,7 @@ use serde::Serialize;
 use args::{ArticleCmd, ClaimCmd, Cli, Command, EvidenceCmd, SourceCmd};
 use claimdb::interchange::{self, ClaimReviewOptions, Format};
 use claimdb::store::{ClaimEdit, ClaimFilter, NewArticle, NewClaim, NewSource};
+use claimdb::text::printable as p;
 use claimdb::{ErrorKind, Store};
 use render::Style;
 
@@ -49,7 +50,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
-            eprintln!("claimdb: error: {msg}");
+            eprintln!("claimdb: error: {}", claimdb::text::printable(&msg));
             ExitCode::from(exit_code(&e))
         }
     }
@@ -173,13 +174,18 @@ pub fn run(cli: Cli) -> Result<()> {
                     url,
                 })?;
                 let v = store.source_show(&id.to_string())?;
-                style.out(&v, || format!("added source {} {}", v.short_id, v.name));
+                style.out(&v, || format!("added source {} {}", v.short_id, p(&v.name)));
             }
             SourceCmd::Alias { name, aliases } => {
                 let id = store.add_aliases(&name, &aliases)?;
                 let v = store.source_show(&id.to_string())?;
                 style.out(&v, || {
-                    format!("{} {} is also {}", v.short_id, v.name, v.aliases.join(", "))
+                    format!(
+                        "{} {} is also {}",
+                        v.short_id,
+                        p(&v.name),
+                        p(&v.aliases.join(", "))
+                    )
                 });
             }
             SourceCmd::List => {
@@ -214,7 +220,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     format!(
                         "added article {} {}",
                         v.short_id,
-                        v.title.as_deref().or(v.url.as_deref()).unwrap_or("")
+                        p(v.title.as_deref().or(v.url.as_deref()).unwrap_or(""))
                     )
                 });
             }

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use serde::Serialize;
 
+use claimdb::text::printable as p;
 use claimdb::views::*;
 
 /// The narrowest a table is wrapped to, whatever the terminal says.
@@ -113,9 +114,9 @@ impl Style {
         for s in rows {
             t.add_row(vec![
                 Cell::new(&s.short_id),
-                Cell::new(&s.name),
+                Cell::new(p(&s.name)),
                 Cell::new(&s.kind),
-                Cell::new(s.aliases.join(", ")),
+                Cell::new(p(&s.aliases.join(", "))),
                 Cell::new(s.claims_spoken),
                 Cell::new(s.claims_relayed),
             ]);
@@ -127,14 +128,14 @@ impl Style {
         let mut out = format!(
             "{} {} ({})\n",
             self.paint(&s.short_id, "33"),
-            s.name,
+            p(&s.name),
             s.kind
         );
         if !s.aliases.is_empty() {
-            out += &format!("aliases:  {}\n", s.aliases.join(", "));
+            out += &format!("aliases:  {}\n", p(&s.aliases.join(", ")));
         }
         if let Some(u) = &s.url {
-            out += &format!("url:      {u}\n");
+            out += &format!("url:      {}\n", p(u));
         }
         out += &format!(
             "claims:   {} made, {} relayed\nadded:    {}\nid:       {}\n",
@@ -149,8 +150,8 @@ impl Style {
             t.add_row(vec![
                 Cell::new(&a.short_id),
                 Cell::new(a.published.as_deref().unwrap_or("")),
-                Cell::new(a.outlet.as_deref().unwrap_or("")),
-                Cell::new(a.title.as_deref().or(a.url.as_deref()).unwrap_or("")),
+                Cell::new(p(a.outlet.as_deref().unwrap_or(""))),
+                Cell::new(p(a.title.as_deref().or(a.url.as_deref()).unwrap_or(""))),
                 Cell::new(if a.text_chars.is_some() { "stored" } else { "" }),
                 Cell::new(a.claims),
             ]);
@@ -162,11 +163,11 @@ impl Style {
         let mut out = format!(
             "{} {}\n",
             self.paint(&a.short_id, "33"),
-            a.title.as_deref().unwrap_or("(untitled)")
+            p(a.title.as_deref().unwrap_or("(untitled)"))
         );
         let mut line = |k: &str, v: Option<String>| {
             if let Some(v) = v {
-                out += &format!("{k:<10}{v}\n");
+                out += &format!("{k:<10}{}\n", p(&v));
             }
         };
         line("url:", a.url.clone());
@@ -199,7 +200,7 @@ impl Style {
                 text += &format!(
                     "\n  {} by {}{}",
                     v.status,
-                    v.author,
+                    p(&v.author),
                     v.note
                         .as_deref()
                         .map(|n| format!(": {}", crate::cli::clip(n, 70)))
@@ -209,16 +210,16 @@ impl Style {
             t.add_row(vec![
                 Cell::new(&c.short_id),
                 self.status(&status),
-                Cell::new(c.speaker.as_deref().unwrap_or("")),
+                Cell::new(p(c.speaker.as_deref().unwrap_or(""))),
                 Cell::new(text),
-                Cell::new(c.tags.join(", ")),
+                Cell::new(p(&c.tags.join(", "))),
             ]);
         }
         t.to_string()
     }
 
     pub fn claim(&self, c: &ClaimView) -> String {
-        let mut out = format!("{} {}\n", self.paint(&c.short_id, "33"), c.text);
+        let mut out = format!("{} {}\n", self.paint(&c.short_id, "33"), p(&c.text));
         let status = if c.deleted {
             format!("{} (deleted)", c.status)
         } else {
@@ -226,15 +227,15 @@ impl Style {
         };
         out += &format!("status:   {}\n", self.paint(&status, "1"));
         if let Some(s) = &c.speaker {
-            out += &format!("speaker:  {}\n", s.name);
+            out += &format!("speaker:  {}\n", p(&s.name));
         }
         if let Some(d) = &c.said_on {
             out += &format!("said on:  {d}\n");
         }
         if !c.tags.is_empty() {
-            out += &format!("tags:     {}\n", c.tags.join(", "));
+            out += &format!("tags:     {}\n", p(&c.tags.join(", ")));
         }
-        out += &format!("logged:   {} by {}\n", c.created_at, c.created_by);
+        out += &format!("logged:   {} by {}\n", c.created_at, p(&c.created_by));
         if !c.appearances.is_empty() {
             out += "\nappearances:\n";
             for a in &c.appearances {
@@ -243,16 +244,16 @@ impl Style {
                     head += &format!(
                         " {} {}",
                         art.short_id,
-                        art.title.as_deref().or(art.url.as_deref()).unwrap_or("")
+                        p(art.title.as_deref().or(art.url.as_deref()).unwrap_or(""))
                     );
                 }
                 if let Some(v) = &a.via {
-                    head += &format!(" via {}", v.name);
+                    head += &format!(" via {}", p(&v.name));
                 }
                 out += &head;
                 out += "\n";
                 if let Some(q) = &a.quote {
-                    out += &format!("    \"{q}\"");
+                    out += &format!("    \"{}\"", p(q));
                     if let Some(an) = &a.anchor {
                         out += &format!(" [chars {}..{}]", an.start, an.end);
                     }
@@ -268,11 +269,11 @@ impl Style {
                     "  {mark} {} {} by {} at {}\n",
                     v.short_id,
                     self.paint(&v.status, "1"),
-                    v.author,
+                    p(&v.author),
                     v.created_at
                 );
                 if let Some(n) = &v.note {
-                    out += &format!("      {n}\n");
+                    out += &format!("      {}\n", p(n));
                 }
             }
             if c.status == "disputed" {
@@ -285,10 +286,10 @@ impl Style {
                 out += &format!(
                     "  - {} {}{}\n",
                     e.stance,
-                    e.url.as_deref().unwrap_or(""),
+                    p(e.url.as_deref().unwrap_or("")),
                     e.note
                         .as_deref()
-                        .map(|n| format!(" — {n}"))
+                        .map(|n| format!(" — {}", p(n)))
                         .unwrap_or_default()
                 );
             }
@@ -298,10 +299,18 @@ impl Style {
             for f in &c.conflicts {
                 out += &format!(
                     "  {}: {} by {} at {}\n",
-                    f.field, f.winner.value, f.winner.author, f.winner.at
+                    f.field,
+                    p(&f.winner.value.to_string()),
+                    p(&f.winner.author),
+                    f.winner.at
                 );
                 for l in &f.losers {
-                    out += &format!("      also {} by {} at {}\n", l.value, l.author, l.at);
+                    out += &format!(
+                        "      also {} by {} at {}\n",
+                        p(&l.value.to_string()),
+                        p(&l.author),
+                        l.at
+                    );
                 }
             }
         }
@@ -310,7 +319,11 @@ impl Style {
             for e in &c.edits {
                 out += &format!(
                     "  {} {} {}: {} → {}\n",
-                    e.at, e.author, e.field, e.prev, e.value
+                    e.at,
+                    p(&e.author),
+                    e.field,
+                    p(&e.prev.to_string()),
+                    p(&e.value.to_string())
                 );
             }
         }
@@ -328,14 +341,14 @@ impl Style {
                 let mut s = String::new();
                 for (i, part) in h.snippet.split("**").enumerate() {
                     if i % 2 == 1 {
-                        s += &format!("\x1b[1;33m{part}\x1b[0m");
+                        s += &format!("\x1b[1;33m{}\x1b[0m", p(part));
                     } else {
-                        s += part;
+                        s += &p(part);
                     }
                 }
                 s
             } else {
-                h.snippet.clone()
+                p(&h.snippet).into_owned()
             };
             out += &format!(
                 "{} [{}] {}\n    {}\n",
@@ -353,8 +366,8 @@ impl Style {
         for e in entries {
             t.add_row(vec![
                 Cell::new(&e.at),
-                Cell::new(&e.author),
-                Cell::new(&e.summary),
+                Cell::new(p(&e.author)),
+                Cell::new(p(&e.summary)),
             ]);
         }
         t.to_string()

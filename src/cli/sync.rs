@@ -319,6 +319,7 @@ pub fn transfer(
 }
 
 pub fn conflicts(store: &Store, style: Style) -> Result<()> {
+    use claimdb::text::printable as p;
     let c = store.conflicts()?;
     style.out(&c, || {
         if c.disputed.is_empty() && c.fields.is_empty() && c.duplicates.is_empty() {
@@ -335,10 +336,19 @@ pub fn conflicts(store: &Store, style: Style) -> Result<()> {
             for f in &c.fields {
                 s += &format!(
                     "  {} {}: {} by {} at {}\n",
-                    f.short_id, f.field, f.winner.value, f.winner.author, f.winner.at
+                    f.short_id,
+                    f.field,
+                    p(&f.winner.value.to_string()),
+                    p(&f.winner.author),
+                    f.winner.at
                 );
                 for l in &f.losers {
-                    s += &format!("      also {} by {} at {}\n", l.value, l.author, l.at);
+                    s += &format!(
+                        "      also {} by {} at {}\n",
+                        p(&l.value.to_string()),
+                        p(&l.author),
+                        l.at
+                    );
                 }
             }
         }

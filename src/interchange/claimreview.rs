@@ -38,6 +38,11 @@ type ReviewRow = (
 /// One ClaimReview per live claim whose status is a verdict (not a workflow state, not
 /// disputed), in claim id order.
 pub fn claim_reviews(store: &Store, opts: &ClaimReviewOptions) -> Result<Vec<Value>> {
+    let url_base = opts
+        .url_base
+        .as_deref()
+        .map(|b| crate::text::url("--url-base", b))
+        .transpose()?;
     let c = store.conn();
     let mut stmt = c.prepare(
         "SELECT c.id, c.text, c.status, c.said_on, s.name, s.kind,
@@ -91,7 +96,9 @@ pub fn claim_reviews(store: &Store, opts: &ClaimReviewOptions) -> Result<Vec<Val
                     first_via = Some((n, k));
                 }
             }
-            if let Some(url) = url {
+            // Only web addresses are published (a database written before they were checked
+            // may hold others).
+            if let Some(url) = url.filter(|u| crate::text::check_url("URL", u).is_ok()) {
                 let mut a = json!({"@type": "CreativeWork", "url": url});
                 if let Some(t) = title {
                     a["headline"] = t.into();
@@ -129,7 +136,7 @@ pub fn claim_reviews(store: &Store, opts: &ClaimReviewOptions) -> Result<Vec<Val
             rating["bestRating"] = 5.into();
             rating["worstRating"] = 1.into();
         }
-        let url = match &opts.url_base {
+        let url = match &url_base {
             Some(base) => format!("{base}{id}"),
             None => format!("urn:uuid:{id}"),
         };

@@ -128,14 +128,13 @@ impl Record {
 
     /// Check texts against the same limits the commands apply.
     fn validate(&self) -> Result<()> {
-        use chrono::Datelike;
         let date = match self {
             Record::Claim { said_on, .. } => *said_on,
             Record::Article { published, .. } => *published,
             _ => None,
         };
-        if date.is_some_and(|d| !(1..=9999).contains(&d.year())) {
-            return Err(Error::invalid("a date must fall in the years 1 to 9999"));
+        if let Some(d) = date {
+            text::check_date("a date", d)?;
         }
         let created = match self {
             Record::Source { created_at, .. }
@@ -145,11 +144,7 @@ impl Record {
             | Record::Verdict { created_at, .. }
             | Record::Evidence { created_at, .. } => created_at,
         };
-        if !(1..=9999).contains(&created.year()) {
-            return Err(Error::invalid(
-                "created_at must fall in the years 1 to 9999",
-            ));
-        }
+        crate::validate::check_created_at(created)?;
         let check = |what: &str, v: &Option<String>, max: usize| -> Result<()> {
             if let Some(v) = v {
                 text::required(what, v, max)?;
@@ -171,8 +166,12 @@ impl Record {
                 title,
                 lang,
                 text: body,
+                text_sha256,
                 ..
             } => {
+                if let Some(sum) = text_sha256 {
+                    crate::validate::check_sha256(body.as_deref(), sum)?;
+                }
                 check("article URL", url, MAX_NAME_CHARS)?;
                 check("title", title, MAX_NAME_CHARS)?;
                 check("language", lang, 35)?;
@@ -198,17 +197,7 @@ impl Record {
             Record::Appearance { quote, anchor, .. } => {
                 check("quote", quote, MAX_QUOTE_CHARS)?;
                 if let Some(a) = anchor {
-                    let len = quote.as_deref().map(|q| q.chars().count() as u64);
-                    let fits = a.start <= a.end
-                        && a.end <= text::MAX_ARTICLE_BYTES as u64
-                        && len.is_some_and(|n| a.end - a.start == n)
-                        && a.prefix.chars().count() <= text::CONTEXT_CHARS
-                        && a.suffix.chars().count() <= text::CONTEXT_CHARS;
-                    if !fits {
-                        return Err(Error::invalid(
-                            "the quote anchor does not fit its quote (start..end must span the quote, with at most 32 characters of context)",
-                        ));
-                    }
+                    crate::validate::check_anchor(quote.as_deref(), a)?;
                 }
             }
             Record::Verdict { note, author, .. } => {

@@ -77,8 +77,10 @@ pub fn check_op(member: &Member, op: &Op, now_ms: u64) -> Result<(), (&'static s
             Err((
                 "wrong_author",
                 format!(
-                    "operation {} is by '{who}' but this token belongs to '{}'",
-                    op.id, member.name
+                    "operation {} is by '{}' but this token belongs to '{}'",
+                    op.id,
+                    crate::text::clip(who, 80),
+                    member.name
                 ),
             ))
         }

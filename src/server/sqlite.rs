@@ -97,7 +97,7 @@ impl SqliteBackend {
     }
 
     pub fn create_workspace(&self, name: &str) -> Result<()> {
-        let name = crate::text::required("workspace name", name, 100)?;
+        let name = crate::text::name("workspace name", name, 100)?;
         if !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
@@ -135,7 +135,7 @@ impl SqliteBackend {
     /// Add a member (or give a revoked one a new token); returns the token, which is not
     /// stored and cannot be shown again.
     pub fn add_member(&self, workspace: &str, name: &str, role: Role) -> Result<String> {
-        let name = crate::text::required("member name", name, crate::text::MAX_NAME_CHARS)?;
+        let name = crate::text::name("member name", name, crate::text::MAX_NAME_CHARS)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Self::require_workspace(&tx, workspace)?;
@@ -342,6 +342,14 @@ impl Backend for SqliteBackend {
             };
             if let Err((code, message)) = check_op(member, &op, now_ms) {
                 results.push(rejected(Some(op.id), code, message));
+                continue;
+            }
+            if let Err(e) = crate::validate::op(&op) {
+                results.push(rejected(
+                    Some(op.id),
+                    "invalid_op",
+                    format!("operation {} is refused: {e}", op.id),
+                ));
                 continue;
             }
             let body = serde_json::to_string(&op).expect("operations serialize");

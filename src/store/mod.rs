@@ -72,6 +72,10 @@ impl Store {
     /// as read-only. Opening writes nothing unless something must be recorded (a new
     /// database, a first user name), so it never waits for another process's write.
     pub fn open(path: &Path, author: Option<&str>) -> Result<Store> {
+        let author = author
+            .map(|a| crate::text::name("user name", a, crate::text::MAX_NAME_CHARS))
+            .transpose()?;
+        let author = author.as_deref();
         let claimdb_header = check_file(path)?;
         if !path.exists()
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
@@ -142,7 +146,7 @@ impl Store {
         let author = author
             .map(str::to_string)
             .or(recorded)
-            .map(|a| crate::text::required("user name", &a, crate::text::MAX_NAME_CHARS))
+            .map(|a| crate::text::name("user name", &a, crate::text::MAX_NAME_CHARS))
             .transpose()?;
         Ok(Store {
             conn,
@@ -353,7 +357,9 @@ impl Writer<'_> {
     }
 
     /// Apply and log an operation made elsewhere (an import keeps its own ids and times).
+    /// It must pass [`crate::validate::op`], as every operation written here does.
     pub fn record(&mut self, op: &Op) -> Result<()> {
+        crate::validate::op(op)?;
         apply::apply_deferred(self.tx, op)?;
         append_op(self.tx, op, false)?;
         self.emitted += 1;

@@ -10,9 +10,7 @@ use super::{Store, Writer};
 use crate::error::{Error, Result};
 use crate::model::{Anchor, SourceKind, Stance, Status};
 use crate::ops::{ClaimField, OpKind};
-use crate::text::{
-    self, MAX_ARTICLE_BYTES, MAX_CLAIM_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_QUOTE_CHARS,
-};
+use crate::text::{self, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 
 #[derive(Debug, Clone, Default)]
 pub struct NewSource {
@@ -70,13 +68,13 @@ fn status_arg(s: &str) -> Result<Status> {
 
 impl Store {
     pub fn add_source(&mut self, new: NewSource) -> Result<Uuid> {
-        let name = text::required("source name", &new.name, MAX_NAME_CHARS)?;
+        let name = text::name("source name", &new.name, MAX_NAME_CHARS)?;
         let aliases = new
             .aliases
             .iter()
-            .map(|a| text::required("alias", a, MAX_NAME_CHARS))
+            .map(|a| text::name("alias", a, MAX_NAME_CHARS))
             .collect::<Result<Vec<_>>>()?;
-        let url = text::optional("source URL", new.url.as_deref(), MAX_NAME_CHARS)?;
+        let url = text::optional_url("source URL", new.url.as_deref())?;
         self.write(|w| {
             for n in std::iter::once(&name).chain(&aliases) {
                 if let Some(existing) = find_source(w.conn(), n)? {
@@ -104,7 +102,7 @@ impl Store {
     pub fn add_aliases(&mut self, source: &str, aliases: &[String]) -> Result<Uuid> {
         let aliases = aliases
             .iter()
-            .map(|a| text::required("alias", a, MAX_NAME_CHARS))
+            .map(|a| text::name("alias", a, MAX_NAME_CHARS))
             .collect::<Result<Vec<_>>>()?;
         self.write(|w| {
             let id = resolve_source(w.conn(), source)?;
@@ -127,29 +125,18 @@ impl Store {
     }
 
     pub fn add_article(&mut self, new: NewArticle) -> Result<Uuid> {
-        let url = text::optional("article URL", new.url.as_deref(), MAX_NAME_CHARS)?;
-        let title = text::optional("title", new.title.as_deref(), MAX_NAME_CHARS)?;
-        let lang = text::optional("language", new.lang.as_deref(), 35)?;
+        let url = text::optional_url("article URL", new.url.as_deref())?;
+        let title = text::optional_name("title", new.title.as_deref(), MAX_NAME_CHARS)?;
+        let lang = text::optional_name("language", new.lang.as_deref(), text::MAX_LANG_CHARS)?;
         let published = new
             .published
             .as_deref()
             .map(|d| text::parse_date("publication date", d))
             .transpose()?;
-        let body = match new.text {
-            Some(t) if t.len() > MAX_ARTICLE_BYTES => {
-                return Err(Error::Invalid(format!(
-                    "the article text is {} bytes; the limit is {MAX_ARTICLE_BYTES}",
-                    t.len()
-                )));
-            }
-            Some(t) if t.trim().is_empty() => {
-                return Err(Error::invalid("the article text is empty"));
-            }
-            // Stored in Unicode NFC, as quotes are, so a quote copied from any rendering of
-            // the text is found in it.
-            Some(t) => Some(unicode_normalization::UnicodeNormalization::nfc(t.as_str()).collect()),
-            None => None,
-        };
+        // Stored in Unicode NFC, as quotes are, so a quote copied from any rendering of the
+        // text is found in it; without a byte-order mark and with LF line breaks, so that
+        // positions count from the first character and a quote can span a line break.
+        let body = new.text.as_deref().map(text::article_text).transpose()?;
         if url.is_none() && title.is_none() && body.is_none() {
             return Err(Error::invalid(
                 "an article needs a URL, a --title or a --text-file",
@@ -236,11 +223,7 @@ impl Store {
 
     /// Change fields and tags of a claim; returns how many operations it took.
     pub fn edit_claim(&mut self, claim: &str, edit: ClaimEdit) -> Result<usize> {
-        let new_text = edit
-            .text
-            .as_deref()
-            .map(|t| text::required("claim text", t, MAX_CLAIM_CHARS))
-            .transpose()?;
+        let new_text = edit.text.as_deref().map(text::claim_text).transpose()?;
         let said_on = match edit.said_on.as_deref() {
             None => None,
             Some("") | Some("none") => Some(None),
@@ -373,7 +356,7 @@ impl Store {
         let note = text::optional("note", note, MAX_NOTE_CHARS)?;
         let urls = evidence
             .iter()
-            .map(|u| text::required("evidence URL", u, MAX_NAME_CHARS))
+            .map(|u| text::url("evidence URL", u))
             .collect::<Result<Vec<_>>>()?;
         self.write(|w| {
             let id = live_claim(w, claim)?;
@@ -400,7 +383,7 @@ impl Store {
         stance: Option<&str>,
         note: Option<&str>,
     ) -> Result<Uuid> {
-        let url = text::required("evidence URL", url, MAX_NAME_CHARS)?;
+        let url = text::url("evidence URL", url)?;
         let stance: Stance = stance
             .map(str::parse)
             .transpose()?
@@ -431,7 +414,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
-    let claim_text = text::required("claim text", &new.text, MAX_CLAIM_CHARS)?;
+    let claim_text = text::claim_text(&new.text)?;
     let said_on = new
         .said_on
         .as_deref()
@@ -499,7 +482,7 @@ fn article_or_create(w: &mut Writer<'_>, input: &str) -> Result<String> {
     match resolve_article(w.conn(), input) {
         Ok(id) => Ok(id.to_string()),
         Err(Error::NotFound(_)) if input.contains("://") => {
-            let url = text::required("article URL", input, MAX_NAME_CHARS)?;
+            let url = text::url("article URL", input)?;
             let id = crate::ops::article_id(&url);
             let created_at = w.now();
             w.emit(OpKind::CreateArticle {
@@ -529,7 +512,7 @@ fn source_or_create(w: &mut Writer<'_>, name: &str, kind: SourceKind) -> Result<
     if id_like && let Ok(id) = resolve_source(w.conn(), name) {
         return Ok(id);
     }
-    let name = text::required("source name", name, MAX_NAME_CHARS)?;
+    let name = text::name("source name", name, MAX_NAME_CHARS)?;
     let id = crate::ops::source_id(&name);
     let created_at = w.now();
     w.emit(OpKind::CreateSource {
@@ -550,7 +533,7 @@ fn appear(
     via: Option<&str>,
     quote: Option<&str>,
 ) -> Result<Uuid> {
-    let quote = text::optional("quote", quote, MAX_QUOTE_CHARS)?;
+    let quote = text::quote(quote)?;
     let article = article.map(|a| resolve_article(w.conn(), a)).transpose()?;
     let anchor: Option<Anchor> = match (&quote, article) {
         (Some(q), Some(a)) => {
