@@ -606,6 +606,7 @@ fn a_closed_pipe_ends_output_quietly() {
         &["export", "--format", "csv"],
         &["claim", "list"],
         &["log"],
+        &["demo"],
     ] {
         let mut child = env
             .std_cmd()

@@ -23,7 +23,12 @@ fn is_root(env: &Env) -> bool {
 
 /// `claimdb --db DB ARGS` as a user the permissions apply to; (exit code, stdout, stderr).
 fn run_unprivileged(env: &Env, db: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_claimdb"));
+    let root = is_root(env);
+    let mut cmd = std::process::Command::new(if root {
+        binary_for_others(env)
+    } else {
+        env!("CARGO_BIN_EXE_claimdb").into()
+    });
     cmd.env_clear()
         .env("CLAIMDB_USER", "Ayşe")
         .env("NO_COLOR", "1")
@@ -31,15 +36,44 @@ fn run_unprivileged(env: &Env, db: &Path, args: &[&str]) -> (i32, String, String
         .arg("--db")
         .arg(db)
         .args(args);
-    if is_root(env) {
+    if root {
         cmd.uid(65534).gid(65534);
     }
-    let out = cmd.output().unwrap();
+    // A freshly written copy of the binary can be briefly busy: another test thread's child,
+    // between its fork and exec, still holds the descriptor it was written through.
+    let mut tries = 0;
+    let out = loop {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The binary, where another user can run it: in place when every folder above it lets
+/// others through, else a copy in the (passable) temporary folder.
+fn binary_for_others(env: &Env) -> std::path::PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_claimdb"));
+    let passable = bin
+        .ancestors()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    if passable {
+        return bin.to_path_buf();
+    }
+    let copy = env.path("claimdb-for-others");
+    if !copy.exists() {
+        std::fs::copy(bin, &copy).unwrap();
+        chmod(&copy, 0o755);
+    }
+    copy
 }
 
 /// An environment on the database at `db`.

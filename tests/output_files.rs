@@ -94,8 +94,31 @@ fn export_streams_to_a_fifo_and_a_device() {
             s
         })
     };
-    env.ok(&["export", "--format", "jsonl", "-o", fifo.to_str().unwrap()]);
+    // A second name for the FIFO, so that it can be reached even if the export replaced the
+    // first one.
+    let keep = env.path("pipe-keep");
+    std::fs::hard_link(&fifo, &keep).unwrap();
+    let out = env
+        .cmd()
+        .args(["export", "--format", "jsonl", "-o", fifo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // Should the reader still wait for a writer, give it one that closes at once (a
+    // non-blocking open, which fails harmlessly when no reader is left).
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000;
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(O_NONBLOCK)
+            .open(&keep);
+    }
     let streamed = reader.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(streamed, before.0, "the FIFO received the whole export");
     use std::os::unix::fs::FileTypeExt;
     assert!(

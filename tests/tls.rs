@@ -70,13 +70,21 @@ fn sync_over_https_with_the_teams_own_ca() {
     let s: SyncSummary = alice.typed(&["sync"]);
     assert_eq!(s.pushed, 1);
 
-    // Without the team's CA the server is not trusted, and nothing changes locally.
+    // Without the team's CA the server is not trusted, and nothing changes locally:
+    // `remote add` with the token says so at once, and so does a pull.
     let token = Server::member(data.path(), "desk", "bob", "reader");
     let bob = Env::as_user("bob");
-    bob.ok(&["remote", "add", "origin", &url, "--token", &token]);
+    let err = bob.fails(5, &["remote", "add", "origin", &url, "--token", &token]);
+    assert!(err.contains("--ca-cert"), "{err}");
+    assert_eq!(
+        bob.json(&["remote", "list"])["remotes"],
+        serde_json::json!([])
+    );
+    bob.ok(&["remote", "add", "origin", &url]);
     let before = bob.snapshot();
     let out = bob
         .cmd()
+        .env("CLAIMDB_TOKEN", &token)
         .env("CLAIMDB_HTTP_TIMEOUT", "5")
         .args(["pull"])
         .output()

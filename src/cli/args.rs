@@ -25,16 +25,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// An option's value, refused when empty or only spaces: leaving the option out is how to
-/// give no value, and an empty one must not be dropped silently.
-fn given(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() {
-        Err("the value is empty; leave the option out or give a value".into())
-    } else {
-        Ok(s.to_string())
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the database (other commands create it on first use too)
@@ -55,10 +45,10 @@ pub enum Command {
         /// verified, mostly-true, mixed, misleading, false, unverifiable, in-progress, unverified
         status: String,
         /// The rationale
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         note: Option<String>,
         /// A link backing the verdict (repeatable)
-        #[arg(long, value_parser = given, value_name = "URL")]
+        #[arg(long, value_name = "URL")]
         evidence: Vec<String>,
     },
     /// Evidence for or against a claim
@@ -86,7 +76,7 @@ pub enum Command {
         /// The file to read, or - for standard input
         file: PathBuf,
         /// json, jsonl or csv [default: from the file extension]
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         format: Option<String>,
     },
     /// Check that the database is sound and that its log explains every row
@@ -231,9 +221,9 @@ pub enum SourceCmd {
         #[arg(long, default_value = "person")]
         kind: String,
         /// Another name it goes by (repeatable)
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         alias: Vec<String>,
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         url: Option<String>,
     },
     /// Give a source more names it goes by
@@ -254,16 +244,16 @@ pub enum ArticleCmd {
     /// Add an article
     Add {
         url: Option<String>,
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         title: Option<String>,
         /// The outlet that published it (created if new)
-        #[arg(long, value_parser = given, value_name = "NAME")]
+        #[arg(long, value_name = "NAME")]
         outlet: Option<String>,
         /// Publication date, YYYY-MM-DD
-        #[arg(long, value_parser = given, value_name = "DATE")]
+        #[arg(long, value_name = "DATE")]
         published: Option<String>,
         /// Language code, e.g. en, ru, tr
-        #[arg(long, value_parser = given, value_name = "L")]
+        #[arg(long, value_name = "L")]
         lang: Option<String>,
         /// Store the article's text from this UTF-8 file (- for standard input)
         #[arg(long, value_name = "PATH")]
@@ -281,37 +271,37 @@ pub enum ClaimCmd {
     Add {
         text: String,
         /// Who made the claim (created as a person if new)
-        #[arg(long, value_parser = given, value_name = "NAME")]
+        #[arg(long, value_name = "NAME")]
         speaker: Option<String>,
         /// Who relayed it (created as an outlet if new)
-        #[arg(long, value_parser = given, value_name = "NAME")]
+        #[arg(long, value_name = "NAME")]
         via: Option<String>,
         /// Where it appeared: article id or URL
-        #[arg(long, value_parser = given, value_name = "ID|URL")]
+        #[arg(long, value_name = "ID|URL")]
         article: Option<String>,
         /// The exact words in the article
-        #[arg(long, value_parser = given, value_name = "Q")]
+        #[arg(long, value_name = "Q")]
         quote: Option<String>,
         /// When it was said, YYYY-MM-DD
-        #[arg(long, value_parser = given, value_name = "DATE")]
+        #[arg(long, value_name = "DATE")]
         said_on: Option<String>,
-        #[arg(long, value_parser = given, value_name = "T")]
+        #[arg(long, value_name = "T")]
         tag: Vec<String>,
         /// Record a first verdict
-        #[arg(long, value_parser = given, value_name = "S")]
+        #[arg(long, value_name = "S")]
         status: Option<String>,
         /// The verdict's rationale
-        #[arg(long, value_parser = given, value_name = "N", requires = "status")]
+        #[arg(long, value_name = "N", requires = "status")]
         note: Option<String>,
     },
     /// Record another appearance of a claim
     Appear {
         id: String,
-        #[arg(long, value_parser = given, value_name = "ID|URL")]
+        #[arg(long, value_name = "ID|URL")]
         article: String,
-        #[arg(long, value_parser = given, value_name = "NAME")]
+        #[arg(long, value_name = "NAME")]
         via: Option<String>,
-        #[arg(long, value_parser = given, value_name = "Q")]
+        #[arg(long, value_name = "Q")]
         quote: Option<String>,
     },
     /// List claims, newest first
@@ -321,17 +311,17 @@ pub enum ClaimCmd {
     /// Change a claim
     Edit {
         id: String,
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         text: Option<String>,
         /// New speaker ("none" to clear)
-        #[arg(long, value_parser = given, value_name = "NAME")]
+        #[arg(long, value_name = "NAME")]
         speaker: Option<String>,
         /// New date ("none" to clear)
-        #[arg(long, value_parser = given, value_name = "DATE")]
+        #[arg(long, value_name = "DATE")]
         said_on: Option<String>,
-        #[arg(long, value_parser = given, value_name = "T")]
+        #[arg(long, value_name = "T")]
         add_tag: Vec<String>,
-        #[arg(long, value_parser = given, value_name = "T")]
+        #[arg(long, value_name = "T")]
         remove_tag: Vec<String>,
     },
     /// Delete a claim (kept in the log; `claim list --deleted` shows it)
@@ -369,7 +359,7 @@ pub enum EvidenceCmd {
         /// supports, refutes or context
         #[arg(long, default_value = "context")]
         stance: String,
-        #[arg(long, value_parser = given)]
+        #[arg(long)]
         note: Option<String>,
     },
 }

@@ -1,6 +1,14 @@
 //! `claimdb demo`: a walkthrough on a temporary database. Every step is a real command, run
 //! through the same code as if typed, and printed first as the user would type it.
 
+/// `println!` that does not panic when the reader went away (`claimdb demo | head`).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 use anyhow::{Context, Result};
 use clap::Parser;
 
@@ -27,7 +35,7 @@ fn step(db: &str, words: &[&str]) -> Result<()> {
             }
         })
         .collect();
-    println!("\n$ claimdb {}", shown.join(" "));
+    say!("\n$ claimdb {}", shown.join(" "));
     let mut argv = vec!["claimdb", "--db", db, "--user", "demo"];
     argv.extend_from_slice(words);
     let cli = Cli::try_parse_from(argv).context("demo step did not parse")?;
@@ -47,8 +55,8 @@ fn walkthrough(dir: &std::path::Path) -> Result<()> {
         .context("temporary path is not UTF-8")?
         .to_string();
     let url = "https://gazette.example/harbourton-pier";
-    println!("claimdb demo: a fact-check of a short local news story, on a temporary database.");
-    println!("(Each step is the command you would type; --db and --user are left out.)");
+    say!("claimdb demo: a fact-check of a short local news story, on a temporary database.");
+    say!("(Each step is the command you would type; --db and --user are left out.)");
     step(&db, &["init"])?;
     step(
         &db,
@@ -160,7 +168,7 @@ fn walkthrough(dir: &std::path::Path) -> Result<()> {
         ],
     )?;
     step(&db, &["log", "--limit", "5"])?;
-    println!(
+    say!(
         "\nThat was a temporary database; it has been removed. Start your own with `claimdb init`."
     );
     Ok(())

@@ -119,6 +119,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         _ => {}
     }
+    refuse_empty(&cli.command)?;
     if let Command::Server(cmd) = cli.command {
         return serve::admin(style, cmd);
     }
@@ -476,6 +477,97 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
             store.restore_claim(&id)?;
             show_claim(store, style, &id, "restored")?;
         }
+    }
+    Ok(())
+}
+
+/// Refuse an option given with an empty value: leaving the option out is how to give none,
+/// and an empty value must not be dropped silently. (Required values are checked where they
+/// are used.)
+fn refuse_empty(cmd: &Command) -> Result<()> {
+    fn one(flag: &str, v: &Option<String>) -> Result<(), claimdb::Error> {
+        match v {
+            Some(v) if v.trim().is_empty() => Err(claimdb::Error::Invalid(format!(
+                "{flag} is empty; leave it out or give a value"
+            ))),
+            _ => Ok(()),
+        }
+    }
+    fn all(flag: &str, vs: &[String]) -> Result<(), claimdb::Error> {
+        vs.iter().try_for_each(|v| one(flag, &Some(v.clone())))
+    }
+    match cmd {
+        Command::Claim(ClaimCmd::Add {
+            speaker,
+            via,
+            article,
+            quote,
+            said_on,
+            tag,
+            status,
+            note,
+            ..
+        }) => {
+            one("--speaker", speaker)?;
+            one("--via", via)?;
+            one("--article", article)?;
+            one("--quote", quote)?;
+            one("--said-on", said_on)?;
+            all("--tag", tag)?;
+            one("--status", status)?;
+            one("--note", note)?;
+        }
+        Command::Claim(ClaimCmd::Appear { via, quote, .. }) => {
+            one("--via", via)?;
+            one("--quote", quote)?;
+        }
+        Command::Claim(ClaimCmd::Edit {
+            speaker,
+            said_on,
+            add_tag,
+            remove_tag,
+            ..
+        }) => {
+            one("--speaker", speaker)?;
+            one("--said-on", said_on)?;
+            all("--add-tag", add_tag)?;
+            all("--remove-tag", remove_tag)?;
+        }
+        Command::Claim(ClaimCmd::List(a)) => {
+            all("--status", &a.status)?;
+            one("--speaker", &a.speaker)?;
+            one("--via", &a.via)?;
+            one("--article", &a.article)?;
+            one("--tag", &a.tag)?;
+        }
+        Command::Mark { note, evidence, .. } => {
+            one("--note", note)?;
+            all("--evidence", evidence)?;
+        }
+        Command::Evidence(EvidenceCmd::Add { note, .. }) => one("--note", note)?,
+        Command::Article(ArticleCmd::Add {
+            url,
+            title,
+            outlet,
+            published,
+            lang,
+            ..
+        }) => {
+            one("URL", url)?;
+            one("--title", title)?;
+            one("--outlet", outlet)?;
+            one("--published", published)?;
+            one("--lang", lang)?;
+        }
+        Command::Source(SourceCmd::Add { alias, url, .. }) => {
+            all("--alias", alias)?;
+            one("--url", url)?;
+        }
+        Command::Export(a) => {
+            one("--publisher", &a.publisher)?;
+            one("--url-base", &a.url_base)?;
+        }
+        _ => {}
     }
     Ok(())
 }

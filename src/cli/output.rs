@@ -95,8 +95,7 @@ impl Output {
             return Ok(Output::Stdout(Watch::new(std::io::stdout().lock())));
         }
         refuse_database(path, db)?;
-        let cannot =
-            |e: std::io::Error| Error::Invalid(format!("cannot write {}: {e}", path.display()));
+        let cannot = |e: std::io::Error| Error::io(format!("cannot create {}", path.display()), e);
         let dest = resolve(path).map_err(cannot)?;
         match std::fs::metadata(&dest) {
             Ok(m) if m.file_type().is_fifo() || m.file_type().is_char_device() => {
