@@ -600,3 +600,42 @@ fn endless_csv_input_is_refused_at_the_row_limit() {
 fn endless_json_input_is_refused_at_the_document_limit() {
     endless("json", "limit");
 }
+
+/// Standard input cannot be read twice: it is copied aside, and checked and imported the same.
+#[test]
+fn jsonl_from_standard_input_is_checked_and_imported() {
+    let env = seeded();
+    let export = env.ok(&["export", "--format", "jsonl"]);
+    let fresh = Env::new();
+    let out = fresh
+        .cmd()
+        .args(["--json", "import", "--format", "jsonl", "-"])
+        .write_stdin(export.clone())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sum: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sum["claims"], 1);
+    assert_eq!(fresh.ok(&["export", "--format", "jsonl"]), export);
+    let mut recs = anchored_base();
+    recs.push(appearance(22, 21, &uid(20), "мост откроют в июле", None));
+    let body: String = recs.iter().map(|r| format!("{r}\n")).collect();
+    let before = fresh.snapshot();
+    let out = fresh
+        .cmd()
+        .args(["import", "--format", "jsonl", "-"])
+        .write_stdin(body)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(USAGE));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("does not occur"),
+        "{err}"
+    );
+    assert_eq!(fresh.snapshot(), before);
+}
