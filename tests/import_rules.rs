@@ -144,6 +144,16 @@ fn import_refuses_an_article_url_another_article_has() {
         ],
     );
     refused(&env, &f, &["line 2", "https://пример.рф/статья"]);
+    // Spaces around a URL do not make it another.
+    let f = jsonl(
+        &env,
+        "url-spaced.jsonl",
+        &[
+            article(4, Some(" https://haber.example/köprü\t"), None),
+            article(5, Some("https://haber.example/köprü"), None),
+        ],
+    );
+    refused(&env, &f, &["line 2", "already"]);
 }
 
 #[test]

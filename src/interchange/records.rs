@@ -597,6 +597,8 @@ fn import_one(
             text_sha256,
             created_at,
         } => {
+            // Kept trimmed, as `article add` keeps it, so that one URL is one string.
+            let url = url.map(|u| u.trim().to_string());
             if let Some(u) = &url {
                 unique::check_article_url(w.conn(), Some(id), u)?;
             }
