@@ -649,3 +649,15 @@ fn jsonl_from_standard_input_is_checked_and_imported() {
     );
     assert_eq!(fresh.snapshot(), before);
 }
+
+/// A JSON document over the limit is refused from its size, before it is read.
+#[test]
+fn an_oversized_json_document_is_refused_before_it_is_read() {
+    let env = seeded();
+    let path = env.path("huge.json");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(300 << 20).unwrap();
+    let started = Instant::now();
+    refused(&env, &path, &["limit of 256 MiB", "jsonl"]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+}

@@ -195,9 +195,12 @@ pub fn import_path(
         Some(std::fs::File::open(path).map_err(cannot)?)
     };
     // A regular file can be read twice; anything else (a pipe, a device) is copied aside.
-    let regular = match &file {
-        Some(f) => f.metadata().map_err(cannot)?.is_file(),
-        None => false,
+    let (regular, size) = match &file {
+        Some(f) => {
+            let m = f.metadata().map_err(cannot)?;
+            (m.is_file(), m.len())
+        }
+        None => (false, 0),
     };
     let input: Box<dyn Read> = match file {
         Some(f) => Box::new(f),
@@ -205,6 +208,9 @@ pub fn import_path(
     };
     match format {
         Format::Json => {
+            if size > records::MAX_DOCUMENT_BYTES as u64 {
+                return Err(fail(too_big()));
+            }
             let mut data = Vec::new();
             input
                 .take(records::MAX_DOCUMENT_BYTES as u64 + 1)
