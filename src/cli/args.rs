@@ -78,6 +78,9 @@ pub enum Command {
         /// json, jsonl or csv [default: from the file extension]
         #[arg(long)]
         format: Option<String>,
+        /// CSV: keep a leading ' that export put before a formula-like cell
+        #[arg(long)]
+        raw_cells: bool,
     },
     /// Check that the database is sound and that its log explains every row
     Check,
@@ -378,6 +381,9 @@ pub struct ExportArgs {
     /// ClaimReview: review URLs are this prefix plus the claim id [default: urn:uuid:ID]
     #[arg(long, value_name = "URL")]
     pub url_base: Option<String>,
+    /// CSV: write cells as they are, without a ' before formula-like cells
+    #[arg(long)]
+    pub raw_cells: bool,
 }
 
 #[cfg(test)]

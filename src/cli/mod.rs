@@ -17,7 +17,7 @@ use clap::{CommandFactory, Parser};
 use serde::Serialize;
 
 use args::{ArticleCmd, ClaimCmd, Cli, Command, EvidenceCmd, SourceCmd};
-use claimdb::interchange::{self, ClaimReviewOptions, Format};
+use claimdb::interchange::{self, ClaimReviewOptions, ExportOptions, Format, ImportOptions};
 use claimdb::store::{ClaimEdit, ClaimFilter, NewArticle, NewClaim, NewSource};
 use claimdb::text::printable as p;
 use claimdb::{ErrorKind, Store};
@@ -93,6 +93,7 @@ struct CheckView {
     foreign_key_violations: u64,
     operations: u64,
     rebuild_differences: Vec<String>,
+    duplicates: Vec<String>,
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -268,12 +269,15 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Export(a) => {
             let format: Format = a.format.parse()?;
-            let opts = ClaimReviewOptions {
-                publisher: a
-                    .publisher
-                    .or(config.publisher)
-                    .unwrap_or_else(|| "claimdb".into()),
-                url_base: a.url_base,
+            let opts = ExportOptions {
+                review: ClaimReviewOptions {
+                    publisher: a
+                        .publisher
+                        .or(config.publisher)
+                        .unwrap_or_else(|| "claimdb".into()),
+                    url_base: a.url_base,
+                },
+                raw_cells: a.raw_cells,
             };
             let path = a.output.unwrap_or_else(|| PathBuf::from("-"));
             let mut out = output::Output::open(&path, store.path())?;
@@ -298,7 +302,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 });
             }
         }
-        Command::Import { file, format } => {
+        Command::Import {
+            file,
+            format,
+            raw_cells,
+        } => {
             let format = match format {
                 Some(f) => f.parse()?,
                 None => Format::from_path(&file).ok_or_else(|| {
@@ -308,8 +316,8 @@ pub fn run(cli: Cli) -> Result<()> {
                     ))
                 })?,
             };
-            let data = read_bytes(&file, u64::MAX - 1)?;
-            let sum = interchange::import(&mut store, &file.display().to_string(), &data, format)?;
+            let opts = ImportOptions { raw_cells };
+            let sum = interchange::import_path(&mut store, &file, format, &opts)?;
             style.out(&sum, || {
                 format!(
                     "imported {} records ({} claims, {} verdicts); {} already present",
@@ -338,12 +346,14 @@ pub fn run(cli: Cli) -> Result<()> {
                     )
                 })
                 .collect();
+            let duplicates = store.duplicates()?;
             let v = CheckView {
-                ok: integrity == "ok" && fk == 0 && diffs.is_empty(),
+                ok: integrity == "ok" && fk == 0 && diffs.is_empty() && duplicates.is_empty(),
                 integrity,
                 foreign_key_violations: fk,
                 operations,
                 rebuild_differences: diffs,
+                duplicates,
             };
             style.out(&v, || {
                 let mut s = format!(
@@ -355,6 +365,14 @@ pub fn run(cli: Cli) -> Result<()> {
                         "matches the live tables".to_string()
                     } else {
                         v.rebuild_differences.join("; ")
+                    }
+                );
+                s += &format!(
+                    "\nunique names: {}",
+                    if v.duplicates.is_empty() {
+                        "no two sources share a name, no two articles a URL".to_string()
+                    } else {
+                        v.duplicates.join("; ")
                     }
                 );
                 s += if v.ok { "\nok" } else { "\nPROBLEMS FOUND" };

@@ -1,6 +1,13 @@
 //! CSV for spreadsheets: one row per claim with its first appearance and current verdict.
 //! Lossy by design (use JSON for everything); importing a row creates a claim the way
-//! `claimdb claim add` does, and a row whose `id` already exists is skipped.
+//! `claimdb claim add` does, and a row whose `id` already exists is skipped. Cells that a
+//! spreadsheet would take for formulas are exported with a `'` before them, which import
+//! removes.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::rc::Rc;
 
 use uuid::Uuid;
 
@@ -24,7 +31,11 @@ const COLUMNS: &[&str] = &[
     "deleted",
 ];
 
-pub(super) fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<usize> {
+pub(super) fn export(
+    store: &Store,
+    out: &mut dyn std::io::Write,
+    raw_cells: bool,
+) -> Result<usize> {
     let c = store.conn();
     let mut w = csv::Writer::from_writer(out);
     let csv_err = |e: csv::Error| Error::Io(format!("cannot write the CSV export: {e}"));
@@ -35,7 +46,7 @@ pub(super) fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<usiz
                  AND NOT EXISTS (SELECT 1 FROM verdict_supersedes x JOIN verdicts w ON w.id = x.verdict_id
                              WHERE x.superseded_id = v.id AND w.claim_id = v.claim_id)
                  ORDER BY v.created_at DESC, v.id LIMIT 1),
-                (SELECT group_concat(tag, ';') FROM (SELECT tag FROM claim_tags t
+                (SELECT json_group_array(tag) FROM (SELECT tag FROM claim_tags t
                  WHERE t.claim_id = c.id ORDER BY tag)),
                 vs.name, coalesce(ar.url, a.article_id), a.quote,
                 c.created_at, c.created_by, c.deleted
@@ -47,12 +58,23 @@ pub(super) fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<usiz
          LEFT JOIN articles ar ON ar.id = a.article_id
          ORDER BY c.id",
     )?;
+    let tags_at = COLUMNS
+        .iter()
+        .position(|c| *c == "tags")
+        .expect("a tags column");
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
         let mut fields: Vec<String> = Vec::with_capacity(COLUMNS.len());
         for i in 0..COLUMNS.len() - 1 {
-            fields.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
+            let v = r.get::<_, Option<String>>(i)?.unwrap_or_default();
+            let v = if i == tags_at {
+                let tags: Vec<String> = serde_json::from_str(&v).unwrap_or_default();
+                join_tags(&tags)
+            } else {
+                v
+            };
+            fields.push(if raw_cells { v } else { neutralise(v) });
         }
         fields.push(
             if r.get::<_, bool>(COLUMNS.len() - 1)? {
@@ -70,64 +92,214 @@ pub(super) fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<usiz
     Ok(n)
 }
 
-/// The 1-based line of `text` where the record at byte `at` starts (any line ending).
-fn line_at(text: &str, at: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut at = at.min(bytes.len());
-    while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
-        at += 1;
-    }
-    let before = &bytes[..at];
-    let lf = before.iter().filter(|b| **b == b'\n').count();
-    let lone_cr = before
-        .iter()
-        .enumerate()
-        .filter(|(i, b)| **b == b'\r' && before.get(i + 1) != Some(&b'\n'))
-        .count();
-    lf + lone_cr + 1
+/// Tags in one cell: separated by `;`, with a `;` or `\` inside a tag written `\;` or `\\`.
+fn join_tags(tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| t.replace('\\', "\\\\").replace(';', "\\;"))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
-pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
+/// The tags of a cell written by [`join_tags`]. A `\` before anything but `;` or `\` is kept
+/// as it is, as in files from versions that did not escape.
+fn split_tags(cell: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = cell.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some(';' | '\\')) => {
+                out.last_mut()
+                    .expect("one tag")
+                    .push(chars.next().expect("peeked"));
+            }
+            ';' => out.push(String::new()),
+            c => out.last_mut().expect("one tag").push(c),
+        }
+    }
+    out.retain(|t| !t.trim().is_empty());
+    out
+}
+
+/// Whether a spreadsheet would take a cell starting with this character for a formula.
+fn formula_start(c: Option<char>) -> bool {
+    matches!(c, Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+}
+
+/// A plain decimal number such as `-12` or `-3.5`, which a spreadsheet reads as that number.
+fn is_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The cell with a `'` before it when it would start like a formula (after any `'` it
+/// already has, so that import, which removes one, gives the cell back); plain numbers are
+/// left as they are.
+fn neutralise(cell: String) -> String {
+    let rest = cell.trim_start_matches('\'');
+    if formula_start(rest.chars().next()) && !(rest.len() == cell.len() && is_number(&cell)) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// Undo [`neutralise`].
+fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_start(rest.trim_start_matches('\'').chars().next()) => rest,
+        _ => cell,
+    }
+}
+
+/// Longest CSV row `import` reads; a row within the limits of every column is far shorter.
+const MAX_ROW_BYTES: u64 = 4 << 20;
+
+/// What has been read so far: where each line's text starts, to name the line of a byte
+/// offset (counting LF, CR LF and a lone CR each as one line end), and where the current row
+/// started, to stop a row that never ends.
+struct Track {
+    read: u64,
+    line: usize,
+    prev: u8,
+    /// (offset, line) of each line's first byte that is not a line end, from the current row on.
+    starts: VecDeque<(u64, usize)>,
+    row_start: u64,
+    too_long: bool,
+}
+
+impl Track {
+    /// The line where the row at byte `at` starts.
+    fn line_at(&mut self, at: u64) -> usize {
+        while self.starts.front().is_some_and(|(p, _)| *p < at) {
+            self.starts.pop_front();
+        }
+        self.starts.front().map_or(self.line, |(_, l)| *l)
+    }
+}
+
+struct Tracked<R> {
+    inner: R,
+    track: Rc<RefCell<Track>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut t = self.track.borrow_mut();
+        if t.read - t.row_start > MAX_ROW_BYTES {
+            t.too_long = true;
+            return Err(std::io::Error::other("row too long"));
+        }
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'\n' if t.prev == b'\r' => {}
+                b'\n' | b'\r' => t.line += 1,
+                _ if t.read == 0 || t.prev == b'\n' || t.prev == b'\r' => {
+                    let at = (t.read, t.line);
+                    t.starts.push_back(at);
+                }
+                _ => {}
+            }
+            t.prev = b;
+            t.read += 1;
+        }
+        Ok(n)
+    }
+}
+
+fn utf8(line: usize, bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        Error::Invalid(format!(
+            "line {line}: not valid UTF-8; save the file as UTF-8"
+        ))
+    })
+}
+
+pub(super) fn import(
+    store: &mut Store,
+    input: impl Read,
+    raw_cells: bool,
+) -> Result<ImportSummary> {
+    let track = Rc::new(RefCell::new(Track {
+        read: 0,
+        line: 1,
+        prev: 0,
+        starts: VecDeque::new(),
+        row_start: 0,
+        too_long: false,
+    }));
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Invalid(format!("line 1: {e}")))?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+        .from_reader(Tracked {
+            inner: input,
+            track: track.clone(),
+        });
+    let csv_error = |e: csv::Error| {
+        let mut t = track.borrow_mut();
+        if t.too_long {
+            let at = t.row_start;
+            return Error::Invalid(format!(
+                "line {}: a row longer than {} MiB, more than any claim can be; this is not a claimdb CSV file",
+                t.line_at(at),
+                MAX_ROW_BYTES >> 20
+            ));
+        }
+        let line = e.position().map_or(0, |p| t.line_at(p.byte()));
+        Error::Invalid(format!("line {line}: {e}"))
+    };
+    let headers: Vec<String> = reader
+        .byte_headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(|h| utf8(1, h).map(|h| h.trim().to_string()))
+        .collect::<Result<_>>()?;
+    let col = |name: &str| headers.iter().position(|h| h == name);
     for (i, h) in headers.iter().enumerate() {
-        if !COLUMNS.contains(&h.trim()) {
+        if !COLUMNS.contains(&h.as_str()) {
             return Err(Error::Invalid(format!(
                 "line 1: unknown column '{h}'; known columns: {}",
                 COLUMNS.join(", ")
             )));
         }
-        if headers.iter().take(i).any(|o| o.trim() == h.trim()) {
+        if headers.iter().take(i).any(|o| o == h) {
             return Err(Error::Invalid(format!(
-                "line 1: the column '{}' appears twice; keep one",
-                h.trim()
+                "line 1: the column '{h}' appears twice; keep one"
             )));
         }
     }
     if col("text").is_none() {
         return Err(Error::invalid("line 1: the CSV needs a 'text' column"));
     }
-    let mut rows = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| line_at(text, p.byte() as usize));
-            Error::Invalid(format!("line {line}: {e}"))
-        })?;
+    let mut seen: HashMap<Uuid, usize> = HashMap::new();
+    let mut rec = csv::ByteRecord::new();
+    let mut next_row = || -> Result<Option<(usize, NewClaim)>> {
+        track.borrow_mut().row_start = reader.position().byte();
+        if !reader.read_byte_record(&mut rec).map_err(csv_error)? {
+            return Ok(None);
+        }
         let line = rec
             .position()
-            .map_or(0, |p| line_at(text, p.byte() as usize));
+            .map_or(0, |p| track.borrow_mut().line_at(p.byte()));
+        let mut cells: Vec<Option<String>> = vec![None; COLUMNS.len()];
+        for (i, field) in rec.iter().enumerate() {
+            let v = utf8(line, field)?;
+            let v = if raw_cells { v } else { restore(v) };
+            let v = v.trim();
+            if !v.is_empty() {
+                let at = COLUMNS
+                    .iter()
+                    .position(|c| *c == headers[i])
+                    .expect("known");
+                cells[at] = Some(v.to_string());
+            }
+        }
         let get = |name: &str| {
-            col(name)
-                .and_then(|i| rec.get(i))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
+            let at = COLUMNS.iter().position(|c| *c == name).expect("known");
+            cells[at].clone()
         };
         let id = get("id")
             .map(|s| {
@@ -135,7 +307,23 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
                     .map_err(|_| Error::Invalid(format!("line {line}: id '{s}' is not a UUID")))
             })
             .transpose()?;
-        let deleted = get("deleted").is_some_and(|d| d == "true" || d == "1");
+        if let Some(id) = id {
+            if let Some(first) = seen.insert(id, line) {
+                return Err(Error::Invalid(format!(
+                    "line {line}: id {id} is also the id of the row on line {first}; give each row its own id"
+                )));
+            }
+        }
+        let deleted = match get("deleted").map(|d| d.to_lowercase()).as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(_) => {
+                return Err(Error::Invalid(format!(
+                    "line {line}: deleted is '{}'; use true or false (or 1/0, yes/no), or leave it empty",
+                    get("deleted").unwrap_or_default()
+                )));
+            }
+        };
         let new = NewClaim {
             id,
             text: get("text").unwrap_or_default(),
@@ -144,14 +332,7 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
             article: get("article"),
             quote: get("quote"),
             said_on: get("said_on"),
-            tags: get("tags")
-                .map(|t| {
-                    t.split(';')
-                        .map(str::to_string)
-                        .filter(|t| !t.trim().is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            tags: get("tags").map(|t| split_tags(&t)).unwrap_or_default(),
             // A derived status (disputed) and the default (unverified) are not verdicts to
             // record; the note exported beside a dispute goes with it. A note beside
             // `unverified` has no verdict to belong to and is refused like one with no status.
@@ -160,7 +341,7 @@ pub(super) fn import(store: &mut Store, text: &str) -> Result<ImportSummary> {
             create_article: true,
             deleted,
         };
-        rows.push((line, new));
-    }
-    store.import_claims(rows)
+        Ok(Some((line, new)))
+    };
+    store.import_claims(std::iter::from_fn(move || next_row().transpose()))
 }

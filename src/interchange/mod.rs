@@ -6,6 +6,8 @@ mod csv_format;
 mod records;
 
 use std::fmt;
+use std::io::{Read, Write};
+use std::path::Path;
 use std::str::FromStr;
 
 pub use claimreview::{ClaimReviewOptions, claim_reviews};
@@ -60,23 +62,51 @@ impl Format {
     }
 }
 
+/// How `export` writes.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// ClaimReview: the publisher and review URLs.
+    pub review: ClaimReviewOptions,
+    /// CSV: write every cell as it is. By default a cell that a spreadsheet would take for a
+    /// formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is written
+    /// with a `'` before it, which CSV import removes again.
+    pub raw_cells: bool,
+}
+
+impl From<&ExportOptions> for ExportOptions {
+    fn from(o: &ExportOptions) -> Self {
+        o.clone()
+    }
+}
+
+impl From<&ClaimReviewOptions> for ExportOptions {
+    fn from(review: &ClaimReviewOptions) -> Self {
+        ExportOptions {
+            review: review.clone(),
+            raw_cells: false,
+        }
+    }
+}
+
 /// Write the whole database in `format`, as one consistent snapshot: what other processes
 /// commit while it runs is either wholly in it or not at all.
 pub fn export(
     store: &Store,
     format: Format,
-    review: &ClaimReviewOptions,
+    opts: impl Into<ExportOptions>,
     out: &mut dyn std::io::Write,
 ) -> Result<usize> {
-    store.read_snapshot(|store| export_snapshot(store, format, review, out))
+    let opts = opts.into();
+    store.read_snapshot(|store| export_snapshot(store, format, &opts, out))
 }
 
 fn export_snapshot(
     store: &Store,
     format: Format,
-    review: &ClaimReviewOptions,
+    opts: &ExportOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<usize> {
+    let review = &opts.review;
     let io = |e: std::io::Error| Error::io("cannot write the export", e);
     match format {
         Format::Json => {
@@ -100,7 +130,7 @@ fn export_snapshot(
             }
             Ok(records.len())
         }
-        Format::Csv => csv_format::export(store, out),
+        Format::Csv => csv_format::export(store, out, opts.raw_cells),
         Format::ClaimReview => {
             let reviews = claim_reviews(store, review)?;
             serde_json::to_writer_pretty(&mut *out, &reviews)
@@ -111,32 +141,168 @@ fn export_snapshot(
     }
 }
 
+/// How `import` reads its input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// CSV: take cells as they are, keeping a `'` that export put before a cell that would
+    /// start like a spreadsheet formula (see [`ExportOptions::raw_cells`]).
+    pub raw_cells: bool,
+}
+
 /// Import `data` (the contents of `name`) in `format`, all of it or nothing.
 pub fn import(store: &mut Store, name: &str, data: &[u8], format: Format) -> Result<ImportSummary> {
-    let text = std::str::from_utf8(data).map_err(|e| Error::Import {
-        path: name.to_string(),
-        message: format!(
-            "line {}: not valid UTF-8; save the file as UTF-8",
-            line_of(data, e.valid_up_to())
-        ),
-    })?;
+    import_with(store, name, data, format, &ImportOptions::default())
+}
+
+/// Like [`import`], with options.
+pub fn import_with(
+    store: &mut Store,
+    name: &str,
+    data: &[u8],
+    format: Format,
+    opts: &ImportOptions,
+) -> Result<ImportSummary> {
     let fail = |message: String| Error::Import {
         path: name.to_string(),
         message,
     };
     match format {
         Format::Json => {
-            let records = records::parse_json(text).map_err(fail)?;
-            records::import(store, records).map_err(|e| relabel(e, name))
+            if data.len() > records::MAX_DOCUMENT_BYTES {
+                return Err(fail(too_big()));
+            }
+            import_json(store, name, data)
         }
         Format::Jsonl => {
-            let records = records::parse_jsonl(text).map_err(fail)?;
-            records::import(store, records).map_err(|e| relabel(e, name))
+            let plan = records::scan_jsonl(&mut &data[..], None).map_err(fail)?;
+            records::import(store, plan, std::io::Cursor::new(data)).map_err(|e| relabel(e, name))
         }
-        Format::Csv => csv_format::import(store, text).map_err(|e| relabel(e, name)),
-        Format::ClaimReview => Err(Error::invalid(
-            "claimreview is an export format only; import json, jsonl or csv",
-        )),
+        Format::Csv => {
+            csv_format::import(store, data, opts.raw_cells).map_err(|e| relabel(e, name))
+        }
+        Format::ClaimReview => Err(claimreview_import()),
+    }
+}
+
+/// Import the file at `path` (`-` for standard input) in `format`, all of it or nothing.
+/// JSON Lines and CSV are read as they come, so memory stays small however large the file;
+/// a JSON document is read whole, up to [`records::MAX_DOCUMENT_BYTES`].
+pub fn import_path(
+    store: &mut Store,
+    path: &Path,
+    format: Format,
+    opts: &ImportOptions,
+) -> Result<ImportSummary> {
+    let name = path.display().to_string();
+    let cannot = |e: std::io::Error| Error::Invalid(format!("cannot read {name}: {e}"));
+    let fail = |message: String| Error::Import {
+        path: name.clone(),
+        message,
+    };
+    let file = if path == Path::new("-") {
+        None
+    } else {
+        Some(std::fs::File::open(path).map_err(cannot)?)
+    };
+    // A regular file can be read twice; anything else (a pipe, a device) is copied aside.
+    let (regular, size) = match &file {
+        Some(f) => {
+            let m = f.metadata().map_err(cannot)?;
+            (m.is_file(), m.len())
+        }
+        None => (false, 0),
+    };
+    let input: Box<dyn Read> = match file {
+        Some(f) => Box::new(f),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    match format {
+        Format::Json => {
+            if size > records::MAX_DOCUMENT_BYTES as u64 {
+                return Err(fail(too_big()));
+            }
+            let mut data = Vec::new();
+            input
+                .take(records::MAX_DOCUMENT_BYTES as u64 + 1)
+                .read_to_end(&mut data)
+                .map_err(cannot)?;
+            if data.len() > records::MAX_DOCUMENT_BYTES {
+                return Err(fail(too_big()));
+            }
+            import_json(store, &name, &data)
+        }
+        Format::Jsonl if regular => {
+            let mut reader = std::io::BufReader::new(input);
+            let plan = records::scan_jsonl(&mut reader, None).map_err(fail)?;
+            let again = std::fs::File::open(path).map_err(cannot)?;
+            records::import(store, plan, again).map_err(|e| relabel(e, &name))
+        }
+        Format::Jsonl => {
+            let spool = Spool::new()?;
+            let mut reader = std::io::BufReader::new(input);
+            let mut copy = std::io::BufWriter::new(&spool.file);
+            let plan = records::scan_jsonl(&mut reader, Some(&mut copy)).map_err(fail)?;
+            copy.flush()
+                .map_err(|e| Error::io("cannot keep a copy of the input", e))?;
+            drop(copy);
+            records::import(store, plan, &spool.file).map_err(|e| relabel(e, &name))
+        }
+        Format::Csv => {
+            csv_format::import(store, input, opts.raw_cells).map_err(|e| relabel(e, &name))
+        }
+        Format::ClaimReview => Err(claimreview_import()),
+    }
+}
+
+fn import_json(store: &mut Store, name: &str, data: &[u8]) -> Result<ImportSummary> {
+    let fail = |message: String| Error::Import {
+        path: name.to_string(),
+        message,
+    };
+    let text = std::str::from_utf8(data).map_err(|e| {
+        fail(format!(
+            "line {}: not valid UTF-8; save the file as UTF-8",
+            line_of(data, e.valid_up_to())
+        ))
+    })?;
+    let plan = records::scan_json(text).map_err(fail)?;
+    records::import(store, plan, std::io::Cursor::new(data)).map_err(|e| relabel(e, name))
+}
+
+fn too_big() -> String {
+    format!(
+        "a JSON document over the limit of {} MiB; export and import JSON Lines (--format jsonl), which has no limit",
+        records::MAX_DOCUMENT_BYTES >> 20
+    )
+}
+
+fn claimreview_import() -> Error {
+    Error::invalid("claimreview is an export format only; import json, jsonl or csv")
+}
+
+/// A file in the temporary directory holding a copy of an input that cannot be read twice,
+/// removed when dropped.
+struct Spool {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl Spool {
+    fn new() -> Result<Spool> {
+        let path = std::env::temp_dir().join(format!("claimdb-import-{}", uuid::Uuid::new_v4()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
+        Ok(Spool { file, path })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

@@ -1,6 +1,7 @@
 //! claimdb's lossless interchange records, shared by the JSON and JSON Lines formats.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -10,7 +11,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::model::{Anchor, SourceKind, Stance, Status};
 use crate::ops::{ClaimField, OpKind};
-use crate::store::Store;
+use crate::store::{Store, unique};
 use crate::text::{self, MAX_CLAIM_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_QUOTE_CHARS};
 
 /// One exported entity. JSON Lines files hold one per line; JSON files hold them under
@@ -240,14 +241,6 @@ impl Record {
     }
 }
 
-/// Where a record came from, for error messages.
-pub(crate) struct Located {
-    /// Line in a JSON Lines file, or position in a JSON file's `records`.
-    pub line: usize,
-    pub unit: &'static str,
-    pub record: Record,
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportSummary {
     pub sources: usize,
@@ -271,30 +264,147 @@ impl ImportSummary {
     }
 }
 
-pub(crate) fn parse_jsonl(text: &str) -> std::result::Result<Vec<Located>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record: Record = serde_json::from_str(line)
-            .map_err(|e| format!("line {}: {e}; fix or remove that line", i + 1))?;
-        out.push(Located {
-            line: i + 1,
-            unit: "line",
-            record,
-        });
-    }
-    Ok(out)
+/// Longest line of a JSON Lines file `import` reads: a record holding the largest article
+/// text, escaped, fits with room to spare.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+/// Largest JSON document `import` reads, since a document is read whole; JSON Lines files
+/// are read a line at a time and have no such limit.
+pub const MAX_DOCUMENT_BYTES: usize = 256 << 20;
+
+/// Where one record is in the input, and where it goes in the log.
+struct Entry {
+    pos: u64,
+    len: u32,
+    line: u32,
+    key: (u8, u32, u8),
 }
 
-pub(crate) fn parse_json(text: &str) -> std::result::Result<Vec<Located>, String> {
+/// The records of a file, as positions rather than contents, and the order they are logged
+/// in: sources, then articles, then each claim followed by its appearances, verdicts and
+/// evidence, otherwise in file order. Everything a record refers to comes before it, and a
+/// member who pulls the log later indexes each claim once rather than once per kind of
+/// record. Memory is a few dozen bytes per record, whatever the records hold.
+#[derive(Default)]
+pub(crate) struct Plan {
+    entries: Vec<Entry>,
+    claim_at: HashMap<Uuid, u32>,
+    /// Records listed before the claim they belong to: (entry, claim).
+    early: Vec<(u32, Uuid)>,
+    unit: &'static str,
+}
+
+impl Plan {
+    fn push(&mut self, record: &Record, pos: usize, len: usize, line: usize) {
+        let i = self.entries.len() as u32;
+        let rank = record.rank();
+        let key = match record.parent_claim() {
+            None if rank < 2 => (rank, i, 0),
+            None => {
+                self.claim_at.entry(record.id()).or_insert(i);
+                (2, i, 0)
+            }
+            Some(c) => match self.claim_at.get(&c) {
+                Some(&at) => (2, at, rank),
+                None => {
+                    self.early.push((i, c));
+                    (2, i, rank)
+                }
+            },
+        };
+        self.entries.push(Entry {
+            pos: pos as u64,
+            len: len as u32,
+            line: line as u32,
+            key,
+        });
+    }
+
+    fn into_order(mut self) -> Vec<Entry> {
+        for (i, c) in std::mem::take(&mut self.early) {
+            if let Some(&at) = self.claim_at.get(&c) {
+                self.entries[i as usize].key.1 = at;
+            }
+        }
+        // Stable: records with one key keep their file order.
+        self.entries.sort_by_key(|e| e.key);
+        self.entries
+    }
+}
+
+/// Read a JSON Lines file a line at a time, checking each record; every line read is also
+/// copied to `spool`, when given, to be read again from there.
+pub(crate) fn scan_jsonl(
+    input: &mut dyn BufRead,
+    mut spool: Option<&mut dyn Write>,
+) -> std::result::Result<Plan, String> {
+    let mut plan = Plan {
+        unit: "line",
+        ..Plan::default()
+    };
+    let mut buf = Vec::new();
+    let (mut pos, mut line) = (0usize, 0usize);
+    let mut bad = None;
+    loop {
+        buf.clear();
+        let n = input
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("line {}: cannot read: {e}", line + 1))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        if n > MAX_LINE_BYTES {
+            return Err(format!(
+                "line {line} is longer than {} MiB, more than any record can be; this is not a claimdb JSON Lines file",
+                MAX_LINE_BYTES >> 20
+            ));
+        }
+        if let Some(s) = spool.as_mut() {
+            s.write_all(&buf)
+                .map_err(|e| format!("cannot keep a copy of the input: {e}"))?;
+        }
+        let start = pos;
+        pos += n;
+        let text = std::str::from_utf8(&buf)
+            .map_err(|_| format!("line {line}: not valid UTF-8; save the file as UTF-8"))?;
+        if bad.is_some() {
+            // Past a bad record only the encoding is checked: a file that is not UTF-8 at
+            // all is told so, wherever its first bad record is.
+            continue;
+        }
+        let body = text.strip_suffix('\n').unwrap_or(text);
+        let body = body.strip_suffix('\r').unwrap_or(body);
+        if body.trim().is_empty() {
+            continue;
+        }
+        let record = serde_json::from_str::<Record>(body)
+            .map_err(|e| format!("line {line}: {e}; fix or remove that line"))
+            .and_then(|r| {
+                r.validate()
+                    .map(|_| r)
+                    .map_err(|e| format!("line {line}: {e}"))
+            });
+        match record {
+            Ok(record) => plan.push(&record, start, body.len(), line),
+            Err(e) => bad = Some(e),
+        }
+    }
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(plan),
+    }
+}
+
+/// Check a claimdb JSON document (read whole, at most [`MAX_DOCUMENT_BYTES`]).
+pub(crate) fn scan_json(text: &str) -> std::result::Result<Plan, String> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct Doc {
+    struct Doc<'a> {
         format: String,
         version: u32,
-        records: Vec<Box<serde_json::value::RawValue>>,
+        #[serde(borrow)]
+        records: Vec<&'a serde_json::value::RawValue>,
     }
     let doc: Doc = serde_json::from_str(text)
         .map_err(|e| format!("line {}: {e}; this must be a claimdb JSON export", e.line()))?;
@@ -305,19 +415,20 @@ pub(crate) fn parse_json(text: &str) -> std::result::Result<Vec<Located>, String
         ));
     }
     // Records carry no line of their own once parsed; report their position instead.
-    doc.records
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            serde_json::from_str(v.get())
-                .map(|record| Located {
-                    line: i + 1,
-                    unit: "record",
-                    record,
-                })
-                .map_err(|e| format!("record {}: {e}", i + 1))
-        })
-        .collect()
+    let mut plan = Plan {
+        unit: "record",
+        ..Plan::default()
+    };
+    for (i, raw) in doc.records.iter().enumerate() {
+        let record: Record =
+            serde_json::from_str(raw.get()).map_err(|e| format!("record {}: {e}", i + 1))?;
+        record
+            .validate()
+            .map_err(|e| format!("record {}: {e}", i + 1))?;
+        let pos = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        plan.push(&record, pos, raw.get().len(), i + 1);
+    }
+    Ok(plan)
 }
 
 fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
@@ -327,207 +438,294 @@ fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Apply the records as operations in one transaction; records whose id exists are skipped.
-/// The order records are logged in: sources, then articles, then each claim followed by
-/// its appearances, verdicts and evidence, otherwise in file order. Everything a record
-/// refers to comes before it, and a member who pulls the log later indexes each claim once
-/// rather than once per kind of record.
-fn log_order(records: Vec<Located>) -> Vec<Located> {
-    let claim_at: HashMap<Uuid, usize> = records
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches!(l.record, Record::Claim { .. }))
-        .map(|(i, l)| (l.record.id(), i))
-        .collect();
-    let mut keyed: Vec<((u8, usize, u8), Located)> = records
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let rank = l.record.rank();
-            let key = match l.record.parent_claim() {
-                None if rank < 2 => (rank, i, 0),
-                None => (2, i, 0),
-                Some(c) => (2, claim_at.get(&c).copied().unwrap_or(i), rank),
-            };
-            (key, l)
-        })
-        .collect();
-    keyed.sort_by_key(|(k, _)| *k);
-    keyed.into_iter().map(|(_, l)| l).collect()
+/// Whether an operation after `seq` (this import's) created or changed `id`.
+fn logged_since(conn: &Connection, id: Uuid, seq: i64) -> Result<bool> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM ops WHERE entity = ?1 AND seq > ?2")?
+        .query_row(rusqlite::params![id.to_string(), seq], |r| r.get(0))?;
+    Ok(n > 0)
 }
 
-pub(crate) fn import(store: &mut Store, records: Vec<Located>) -> Result<ImportSummary> {
-    let at = |l: &Located| format!("{} {}", l.unit, l.line);
-    let mut in_file: HashSet<(&'static str, Uuid)> = HashSet::new();
-    for l in &records {
-        l.record
-            .validate()
-            .map_err(|e| Error::Invalid(format!("{}: {e}", at(l))))?;
-        if !in_file.insert((l.record.table(), l.record.id())) {
-            return Err(Error::Invalid(format!(
-                "{}: id {} appears twice in the file",
-                at(l),
-                l.record.id()
-            )));
-        }
-    }
-    let records = log_order(records);
-    store.write_bulk(records.len(), |w| {
+/// Apply the planned records, read again from `src`, as operations in one transaction;
+/// records whose id exists are skipped. Each is checked as the command that makes it would
+/// check it.
+pub(crate) fn import<R: Read + Seek>(
+    store: &mut Store,
+    plan: Plan,
+    mut src: R,
+) -> Result<ImportSummary> {
+    let unit = plan.unit;
+    let entries = plan.into_order();
+    store.write_bulk(entries.len(), |w| {
+        let start: i64 = w
+            .conn()
+            .query_row("SELECT coalesce(max(seq), 0) FROM ops", [], |r| r.get(0))?;
         let mut sum = ImportSummary::default();
-        for l in &records {
-            for (table, id) in l.record.references() {
-                if !in_file.contains(&(table, id)) && !exists(w.conn(), table, id)? {
-                    return Err(Error::Invalid(format!(
-                        "{}: refers to {} {id}, which is neither in the file nor in the database",
-                        at(l),
-                        &table[..table.len() - 1].replace("evidenc", "evidence")
-                    )));
+        let mut buf = Vec::new();
+        for e in &entries {
+            let at = || format!("{unit} {}", e.line);
+            buf.resize(e.len as usize, 0);
+            src.seek(SeekFrom::Start(e.pos))
+                .and_then(|_| src.read_exact(&mut buf))
+                .map_err(|err| Error::io("cannot read the file again", err))?;
+            let record: Record = serde_json::from_slice(&buf).map_err(|err| {
+                Error::Invalid(format!(
+                    "{}: {err} (the file changed while importing)",
+                    at()
+                ))
+            })?;
+            import_one(w, record, start, &mut sum).map_err(|err| match err {
+                Error::Invalid(m) | Error::NotFound(m) | Error::Ambiguous(m) => {
+                    Error::Invalid(format!("{}: {m}", at()))
                 }
-            }
-            if exists(w.conn(), l.record.table(), l.record.id())? {
-                sum.skipped += 1;
-                continue;
-            }
-            match l.record.clone() {
-                Record::Source {
-                    id,
-                    name,
-                    kind,
-                    url,
-                    aliases,
-                    created_at,
-                } => {
-                    w.emit(OpKind::CreateSource {
-                        source: id,
-                        name,
-                        kind,
-                        url,
-                        aliases,
-                        created_at,
-                    })?;
-                    sum.sources += 1;
-                }
-                Record::Article {
-                    id,
-                    url,
-                    title,
-                    outlet,
-                    published,
-                    lang,
-                    text,
-                    text_sha256,
-                    created_at,
-                } => {
-                    let text_sha256 = text
-                        .as_deref()
-                        .map(crate::store::sha256_hex)
-                        .or(text_sha256);
-                    w.emit(OpKind::CreateArticle {
-                        article: id,
-                        url,
-                        title,
-                        outlet,
-                        published,
-                        lang,
-                        text,
-                        text_sha256,
-                        created_at,
-                    })?;
-                    sum.articles += 1;
-                }
-                Record::Claim {
-                    id,
-                    text,
-                    speaker,
-                    said_on,
-                    tags,
-                    deleted,
-                    created_at,
-                    created_by,
-                    ..
-                } => {
-                    w.emit(OpKind::CreateClaim {
-                        claim: id,
-                        text,
-                        speaker,
-                        said_on,
-                        tags: tags.iter().map(|t| crate::text::fold_tag(t)).collect(),
-                        created_at,
-                        created_by,
-                    })?;
-                    if deleted {
-                        w.emit(OpKind::SetClaim {
-                            claim: id,
-                            set: ClaimField::Deleted(true),
-                            prev: ClaimField::Deleted(false),
-                            prev_op: None,
-                            resolves: Vec::new(),
-                        })?;
-                    }
-                    sum.claims += 1;
-                }
-                Record::Appearance {
-                    id,
-                    claim,
-                    article,
-                    via,
-                    quote,
-                    anchor,
-                    created_at,
-                } => {
-                    w.emit(OpKind::AddAppearance {
-                        appearance: id,
-                        claim,
-                        article,
-                        via,
-                        quote,
-                        anchor,
-                        created_at,
-                    })?;
-                    sum.appearances += 1;
-                }
-                Record::Verdict {
-                    id,
-                    claim,
-                    status,
-                    note,
-                    author,
-                    supersedes,
-                    created_at,
-                } => {
-                    w.emit(OpKind::AddVerdict {
-                        verdict: id,
-                        claim,
-                        status,
-                        note,
-                        author,
-                        supersedes,
-                        created_at,
-                    })?;
-                    sum.verdicts += 1;
-                }
-                Record::Evidence {
-                    id,
-                    claim,
-                    url,
-                    stance,
-                    note,
-                    created_at,
-                } => {
-                    w.emit(OpKind::AddEvidence {
-                        evidence: id,
-                        claim,
-                        url,
-                        stance,
-                        note,
-                        created_at,
-                    })?;
-                    sum.evidence += 1;
-                }
-            }
+                other => other,
+            })?;
         }
         Ok(sum)
     })
+}
+
+/// Check an anchor against the article's text: it must lie within it, hold the quote, and
+/// carry the text around it as its context.
+fn check_anchor(body: &str, quote: &str, a: &Anchor) -> Result<()> {
+    let byte = |n: u64| {
+        body.char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(body.len()))
+            .nth(n as usize)
+    };
+    let (Some(s), Some(e)) = (byte(a.start), byte(a.end)) else {
+        return Err(Error::Invalid(format!(
+            "the quote anchor {}..{} is past the end of the article's text ({} characters)",
+            a.start,
+            a.end,
+            body.chars().count()
+        )));
+    };
+    if body[s..e] != *quote {
+        return Err(Error::Invalid(format!(
+            "the article's text at the quote anchor {}..{} is not the quote; drop the anchor to have the quote found",
+            a.start, a.end
+        )));
+    }
+    if !body[..s].ends_with(&a.prefix) || !body[e..].starts_with(&a.suffix) {
+        return Err(Error::invalid(
+            "the quote anchor's prefix or suffix is not the article's text around the quote",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `verdict` supersedes itself, directly or through the verdicts it supersedes.
+fn supersedes_itself(conn: &Connection, verdict: Uuid) -> Result<bool> {
+    let n: i64 = conn
+        .prepare_cached(
+            "WITH RECURSIVE below(id) AS (
+                SELECT superseded_id FROM verdict_supersedes WHERE verdict_id = ?1
+                UNION SELECT s.superseded_id FROM verdict_supersedes s JOIN below b ON s.verdict_id = b.id)
+             SELECT count(*) FROM below WHERE id = ?1",
+        )?
+        .query_row([verdict.to_string()], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
+fn import_one(
+    w: &mut crate::store::Writer<'_>,
+    record: Record,
+    start: i64,
+    sum: &mut ImportSummary,
+) -> Result<()> {
+    for (table, id) in record.references() {
+        // Whatever the file holds that this record refers to was logged before it.
+        if !exists(w.conn(), table, id)? {
+            return Err(Error::Invalid(format!(
+                "refers to {} {id}, which is neither in the file nor in the database",
+                &table[..table.len() - 1].replace("evidenc", "evidence")
+            )));
+        }
+    }
+    if exists(w.conn(), record.table(), record.id())? {
+        if logged_since(w.conn(), record.id(), start)? {
+            return Err(Error::Invalid(format!(
+                "id {} appears twice in the file",
+                record.id()
+            )));
+        }
+        sum.skipped += 1;
+        return Ok(());
+    }
+    match record {
+        Record::Source {
+            id,
+            name,
+            kind,
+            url,
+            aliases,
+            created_at,
+        } => {
+            let names = std::iter::once(&name).chain(&aliases).map(String::as_str);
+            unique::check_source_names(w.conn(), Some(id), names)?;
+            w.emit(OpKind::CreateSource {
+                source: id,
+                name,
+                kind,
+                url,
+                aliases,
+                created_at,
+            })?;
+            sum.sources += 1;
+        }
+        Record::Article {
+            id,
+            url,
+            title,
+            outlet,
+            published,
+            lang,
+            text,
+            text_sha256,
+            created_at,
+        } => {
+            // Kept trimmed, as `article add` keeps it, so that one URL is one string.
+            let url = url.map(|u| u.trim().to_string());
+            if let Some(u) = &url {
+                unique::check_article_url(w.conn(), Some(id), u)?;
+            }
+            let text_sha256 = text
+                .as_deref()
+                .map(crate::store::sha256_hex)
+                .or(text_sha256);
+            w.emit(OpKind::CreateArticle {
+                article: id,
+                url,
+                title,
+                outlet,
+                published,
+                lang,
+                text,
+                text_sha256,
+                created_at,
+            })?;
+            sum.articles += 1;
+        }
+        Record::Claim {
+            id,
+            text,
+            speaker,
+            said_on,
+            tags,
+            deleted,
+            created_at,
+            created_by,
+            ..
+        } => {
+            w.emit(OpKind::CreateClaim {
+                claim: id,
+                text,
+                speaker,
+                said_on,
+                tags: tags.iter().map(|t| crate::text::fold_tag(t)).collect(),
+                created_at,
+                created_by,
+            })?;
+            if deleted {
+                w.emit(OpKind::SetClaim {
+                    claim: id,
+                    set: ClaimField::Deleted(true),
+                    prev: ClaimField::Deleted(false),
+                    prev_op: None,
+                    resolves: Vec::new(),
+                })?;
+            }
+            sum.claims += 1;
+        }
+        Record::Appearance {
+            id,
+            claim,
+            article,
+            via,
+            quote,
+            anchor,
+            created_at,
+        } => {
+            // Anchored as `claim add --quote` anchors: in the article's text, when it has one.
+            let body: Option<String> = match article {
+                Some(a) => w.conn().query_row(
+                    "SELECT body FROM articles WHERE id = ?1",
+                    [a.to_string()],
+                    |r| r.get(0),
+                )?,
+                None => None,
+            };
+            let anchor = match (quote.as_deref(), anchor, body) {
+                (Some(q), Some(a), Some(b)) => {
+                    check_anchor(&b, q, &a)?;
+                    Some(a)
+                }
+                (_, Some(_), _) => {
+                    return Err(Error::invalid(
+                        "the quote anchor points into no text: its article has no stored text",
+                    ));
+                }
+                (Some(q), None, Some(b)) => Some(text::anchor(&b, q)?),
+                (_, None, _) => None,
+            };
+            w.emit(OpKind::AddAppearance {
+                appearance: id,
+                claim,
+                article,
+                via,
+                quote,
+                anchor,
+                created_at,
+            })?;
+            sum.appearances += 1;
+        }
+        Record::Verdict {
+            id,
+            claim,
+            status,
+            note,
+            author,
+            supersedes,
+            created_at,
+        } => {
+            w.emit(OpKind::AddVerdict {
+                verdict: id,
+                claim,
+                status,
+                note,
+                author,
+                supersedes,
+                created_at,
+            })?;
+            if supersedes_itself(w.conn(), id)? {
+                return Err(Error::Invalid(format!(
+                    "verdict {id} supersedes itself, directly or through the verdicts it supersedes; a verdict supersedes only earlier ones"
+                )));
+            }
+            sum.verdicts += 1;
+        }
+        Record::Evidence {
+            id,
+            claim,
+            url,
+            stance,
+            note,
+            created_at,
+        } => {
+            w.emit(OpKind::AddEvidence {
+                evidence: id,
+                claim,
+                url,
+                stance,
+                note,
+                created_at,
+            })?;
+            sum.evidence += 1;
+        }
+    }
+    Ok(())
 }
 
 fn parse_time(s: String) -> DateTime<Utc> {

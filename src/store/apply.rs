@@ -585,8 +585,14 @@ fn wins(conn: &Connection, entity: &str, field: &str, op: &Op) -> Result<bool> {
 
 /// A claim's status is derived from its current verdicts (those nothing supersedes): none
 /// means `unverified`, agreement means their status, disagreement means `disputed`.
+///
+/// Verdicts that supersede each other in a ring (which import refuses, but an older replica
+/// can still send) would leave every verdict superseded. When every verdict is, the current
+/// ones are those of the rings nothing outside them supersedes: each verdict that supersedes
+/// them, directly or not, is one they supersede too. That depends on the verdicts alone, not
+/// on the order they arrived in.
 fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
-    let statuses: Vec<String> = conn
+    let mut statuses: Vec<String> = conn
         .prepare_cached(
             "SELECT DISTINCT status FROM verdicts v WHERE v.claim_id = ?1
              AND NOT EXISTS (SELECT 1 FROM verdict_supersedes s JOIN verdicts w ON w.id = s.verdict_id
@@ -594,6 +600,42 @@ fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
         )?
         .query_map([claim], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    if statuses.is_empty() {
+        // (superseding, superseded) among the claim's verdicts, and each verdict's status.
+        let edges: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT s.verdict_id, s.superseded_id FROM verdict_supersedes s
+                 JOIN verdicts w ON w.id = s.verdict_id JOIN verdicts v ON v.id = s.superseded_id
+                 WHERE w.claim_id = ?1 AND v.claim_id = ?1",
+            )?
+            .query_map([claim], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let verdicts: Vec<(String, String)> = conn
+            .prepare_cached("SELECT id, status FROM verdicts WHERE claim_id = ?1")?
+            .query_map([claim], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let reach = |from: &str, forward: bool| {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut todo = vec![from.to_string()];
+            while let Some(v) = todo.pop() {
+                for (a, b) in &edges {
+                    let (x, y) = if forward { (a, b) } else { (b, a) };
+                    if *x == v && seen.insert(y.clone()) {
+                        todo.push(y.clone());
+                    }
+                }
+            }
+            seen
+        };
+        for (id, status) in &verdicts {
+            let below = reach(id, true);
+            if reach(id, false).iter().all(|above| below.contains(above)) {
+                statuses.push(status.clone());
+            }
+        }
+        statuses.sort();
+        statuses.dedup();
+    }
     let status = match statuses.as_slice() {
         [] => "unverified".to_string(),
         [one] => one.clone(),

@@ -8,6 +8,7 @@ mod query;
 mod rank;
 mod rebuild;
 mod sync;
+pub(crate) mod unique;
 mod write;
 
 use std::io::Read;
@@ -416,7 +417,9 @@ fn set_fts_hashsize(conn: &Connection, bytes: i64) -> Result<()> {
 }
 
 /// Indexes that applying an operation never reads: they serve queries, sync and conflicts.
-/// [`Store::write_bulk`] may build them after the rows instead of row by row.
+/// [`Store::write_bulk`] may build them after the rows instead of row by row. (An import
+/// reads `source_names_folded` and `articles_url` for each new source and article, to refuse
+/// a name or URL another has: those stay.)
 const DEFERRED_INDEXES: &[&str] = &[
     "ops_hlc",
     "ops_replica_seq",
@@ -426,8 +429,6 @@ const DEFERRED_INDEXES: &[&str] = &[
     "claims_status",
     "claim_tags_tag",
     "appearances_article",
-    "articles_url",
-    "source_names_folded",
 ];
 
 /// Drop the [`DEFERRED_INDEXES`] and return the statements that create them again.

@@ -76,14 +76,8 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let url = text::optional_url("source URL", new.url.as_deref())?;
         self.write(|w| {
-            for n in std::iter::once(&name).chain(&aliases) {
-                if let Some(existing) = find_source(w.conn(), n)? {
-                    let short = ids::short(w.conn(), Table::Sources, &existing.to_string())?;
-                    return Err(Error::Invalid(format!(
-                        "a source called '{n}' already exists ({short}); use it, or pick another name"
-                    )));
-                }
-            }
+            let names = std::iter::once(&name).chain(&aliases).map(String::as_str);
+            super::unique::check_source_names(w.conn(), None, names)?;
             let id = crate::ops::source_id(&name);
             let created_at = w.now();
             w.emit(OpKind::CreateSource {
@@ -145,12 +139,7 @@ impl Store {
         let outlet = new.outlet;
         self.write(|w| {
             if let Some(u) = &url {
-                if let Ok(existing) = resolve_article(w.conn(), u) {
-                    let short = ids::short(w.conn(), Table::Articles, &existing.to_string())?;
-                    return Err(Error::Invalid(format!(
-                        "an article with URL {u} already exists ({short}); refer to it by URL or id"
-                    )));
-                }
+                super::unique::check_article_url(w.conn(), None, u)?;
             }
             let outlet = match outlet {
                 Some(o) => Some(source_or_create(w, &o, SourceKind::Outlet)?),
@@ -180,15 +169,16 @@ impl Store {
         self.write(|w| add_claim(w, &new))
     }
 
-    /// Add claims from spreadsheet rows (line number, claim) in one transaction; rows whose
-    /// id already exists are skipped.
+    /// Add claims from spreadsheet rows (line number, claim), taken one at a time, in one
+    /// transaction; rows whose id already exists are skipped, and an error ends it all.
     pub fn import_claims(
         &mut self,
-        rows: Vec<(usize, NewClaim)>,
+        rows: impl IntoIterator<Item = Result<(usize, NewClaim)>>,
     ) -> Result<crate::interchange::ImportSummary> {
         self.write(|w| {
             let mut sum = crate::interchange::ImportSummary::default();
-            for (line, new) in &rows {
+            for row in rows {
+                let (line, new) = row?;
                 if let Some(id) = new.id {
                     let n: i64 = w.conn().query_row(
                         "SELECT count(*) FROM claims WHERE id = ?1",
@@ -200,7 +190,7 @@ impl Store {
                         continue;
                     }
                 }
-                add_claim(w, new).map_err(|e| Error::Invalid(format!("line {line}: {e}")))?;
+                add_claim(w, &new).map_err(|e| Error::Invalid(format!("line {line}: {e}")))?;
                 sum.claims += 1;
             }
             Ok(sum)

@@ -291,4 +291,5 @@ pub struct Check {
     pub foreign_key_violations: u64,
     pub operations: u64,
     pub rebuild_differences: Vec<String>,
+    pub duplicates: Vec<String>,
 }
