@@ -396,8 +396,10 @@ pub fn sync(
     progress: Progress<'_>,
 ) -> Result<SyncSummary> {
     let unpushed = store.remote(remote)?.unpushed;
+    // Refused changes that may go through now count as something to send.
+    let retry = !store.refused_to_retry(remote, 1)?.is_empty();
     let reader = unpushed > 0 && t.role()?.is_some_and(|r| !r.can_write());
-    let p = if unpushed == 0 || reader {
+    let p = if (unpushed == 0 && !retry) || reader {
         Pushed::default()
     } else {
         push(store, remote, t, batch, progress)?
