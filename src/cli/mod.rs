@@ -23,7 +23,7 @@ use claimdb::text::printable as p;
 use claimdb::{ErrorKind, Store};
 use render::Style;
 
-/// Exit codes, as documented in the README.
+/// Exit codes, as documented in docs/output.md.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const ERROR: u8 = 1;

@@ -525,8 +525,8 @@ fn check_file(path: &Path) -> Result<Header> {
 
 fn damaged(path: &Path, detail: &str) -> Error {
     Error::Incompatible(format!(
-        "{} is damaged ({detail}); restore it from a backup (see \"Backups and recovery\" in the \
-         README), then run `claimdb check`",
+        "{} is damaged ({detail}); restore it from a backup (see \"Backups and recovery\" in \
+         docs/storage.md), then run `claimdb check`",
         path.display()
     ))
 }
