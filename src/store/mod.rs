@@ -381,6 +381,43 @@ impl Writer<'_> {
     }
 }
 
+/// Run `sql`, which selects `seq, id, hlc, replica, author, body` from the log, and decode
+/// each row into its local sequence number and operation.
+pub(crate) fn logged_ops(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(i64, Op)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, id, hlc, replica, author, body) = row?;
+        let kind: OpKind = serde_json::from_str(&body)
+            .map_err(|e| Error::Incompatible(format!("operation {id} is unreadable: {e}")))?;
+        out.push((
+            seq,
+            Op {
+                id: id.parse().expect("stored ids are UUIDs"),
+                hlc: Hlc(hlc as u64),
+                replica: replica.parse().expect("stored ids are UUIDs"),
+                author,
+                kind,
+            },
+        ));
+    }
+    Ok(out)
+}
+
 /// Append `op` to the log; `pulled` marks one that came from a remote, which this database
 /// never pushes as its own.
 pub(crate) fn append_op(conn: &Connection, op: &Op, pulled: bool) -> Result<()> {

@@ -5,7 +5,7 @@ use rusqlite::{Connection, types::Value};
 
 use super::{Store, migrate};
 use crate::error::Result;
-use crate::ops::{Hlc, Op, OpKind};
+use crate::ops::Op;
 
 /// The tables that are a fold of the log, each with the ORDER BY that makes a dump canonical.
 const FOLDED: &[(&str, &str)] = &[
@@ -81,33 +81,12 @@ impl Store {
 
     /// Every operation in the log, in local order.
     pub fn ops(&self) -> Result<Vec<Op>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, hlc, replica, author, body FROM ops ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, hlc, replica, author, body) = row?;
-            let kind: OpKind = serde_json::from_str(&body).map_err(|e| {
-                crate::error::Error::Incompatible(format!("operation {id} is unreadable: {e}"))
-            })?;
-            out.push(Op {
-                id: id.parse().expect("stored ids are UUIDs"),
-                hlc: Hlc(hlc as u64),
-                replica: replica.parse().expect("stored ids are UUIDs"),
-                author,
-                kind,
-            });
-        }
-        Ok(out)
+        let ops = super::logged_ops(
+            &self.conn,
+            "SELECT seq, id, hlc, replica, author, body FROM ops ORDER BY seq",
+            [],
+        )?;
+        Ok(ops.into_iter().map(|(_, op)| op).collect())
     }
 
     /// Fold the log into a fresh in-memory database and list the tables that differ from the

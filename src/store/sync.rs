@@ -5,9 +5,9 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Store, append_op, get_meta, set_meta};
+use super::{Store, append_op, get_meta, logged_ops, set_meta};
 use crate::error::{Error, Result};
-use crate::ops::{Hlc, Op, OpKind};
+use crate::ops::Op;
 use crate::sync::protocol::SequencedOp;
 
 /// A remote and where this database stands with it.
@@ -181,58 +181,35 @@ impl Store {
         })
     }
 
-    /// Up to `limit` of this replica's operations the remote has not acknowledged, oldest
-    /// first, with their local sequence numbers.
-    pub fn unpushed_ops(&self, remote: &str, limit: usize) -> Result<Vec<(i64, Op)>> {
-        let pushed: i64 = self
-            .conn
+    /// The local sequence number up to which the remote acknowledged this replica's
+    /// operations.
+    fn pushed_seq(&self, remote: &str) -> Result<i64> {
+        self.conn
             .query_row(
                 "SELECT pushed_seq FROM remotes WHERE name = ?1",
                 [remote],
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| no_remote(remote))?;
+            .ok_or_else(|| no_remote(remote))
+    }
+
+    /// Up to `limit` of this replica's operations the remote has not acknowledged, oldest
+    /// first, with their local sequence numbers.
+    pub fn unpushed_ops(&self, remote: &str, limit: usize) -> Result<Vec<(i64, Op)>> {
+        let pushed = self.pushed_seq(remote)?;
         self.own_ops_after(pushed, limit)
     }
 
     /// Up to `limit` of this replica's operations after local sequence number `after`,
     /// oldest first, with their local sequence numbers.
     pub fn own_ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, id, hlc, author, body FROM ops WHERE replica = ?1 AND seq > ?2
+        logged_ops(
+            &self.conn,
+            "SELECT seq, id, hlc, replica, author, body FROM ops WHERE replica = ?1 AND seq > ?2
              AND pulled = 0 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(
             params![self.replica.to_string(), after, limit as i64],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, id, hlc, author, body) = row?;
-            let kind: OpKind = serde_json::from_str(&body).map_err(|e| {
-                Error::Incompatible(format!("local operation {id} is unreadable: {e}"))
-            })?;
-            out.push((
-                seq,
-                Op {
-                    id: id.parse().expect("stored ids are UUIDs"),
-                    hlc: Hlc(hlc as u64),
-                    replica: self.replica,
-                    author,
-                    kind,
-                },
-            ));
-        }
-        Ok(out)
+        )
     }
 
     /// Record that the remote refused one of this replica's operations for good.
@@ -256,36 +233,16 @@ impl Store {
     /// its own since), or the server's clock was behind (`clock_ahead`). They are offered
     /// again. Oldest first, at most `limit`.
     pub fn refused_to_retry(&self, remote: &str, limit: usize) -> Result<Vec<Op>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT o.id, o.hlc, o.replica, o.author, o.body FROM refused r JOIN ops o ON o.id = r.op_id
+        let ops = logged_ops(
+            &self.conn,
+            "SELECT o.seq, o.id, o.hlc, o.replica, o.author, o.body
+             FROM refused r JOIN ops o ON o.id = r.op_id
              WHERE r.remote = ?1 AND o.pulled = 0
              AND r.code IN ('unknown_reference', 'replica_taken', 'clock_ahead')
              ORDER BY o.seq LIMIT ?2",
+            params![remote, limit as i64],
         )?;
-        let rows = stmt.query_map(params![remote, limit as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, hlc, replica, author, body) = row?;
-            let kind: OpKind = serde_json::from_str(&body).map_err(|e| {
-                Error::Incompatible(format!("local operation {id} is unreadable: {e}"))
-            })?;
-            out.push(Op {
-                id: id.parse().expect("stored ids are UUIDs"),
-                hlc: Hlc(hlc as u64),
-                replica: replica.parse().expect("stored ids are UUIDs"),
-                author,
-                kind,
-            });
-        }
-        Ok(out)
+        Ok(ops.into_iter().map(|(_, op)| op).collect())
     }
 
     /// Record that the remote took an operation it had refused.
@@ -510,15 +467,7 @@ impl Store {
     /// made by this database's user move to the new id (no one else has them); those made
     /// before the copy stay with the original. Returns the new id.
     pub fn renew_replica(&mut self, remote: &str) -> Result<Uuid> {
-        let pushed: i64 = self
-            .conn
-            .query_row(
-                "SELECT pushed_seq FROM remotes WHERE name = ?1",
-                [remote],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| no_remote(remote))?;
+        let pushed = self.pushed_seq(remote)?;
         let old = self.replica.to_string();
         let new = Uuid::new_v4();
         let tx = self.conn.transaction()?;
