@@ -245,3 +245,61 @@ fn a_server_clock_behind_is_named_and_the_next_sync_recovers() {
     assert_eq!(Server::op_count(data.path(), "desk"), 1);
     assert_eq!(refused(&alice), 0);
 }
+
+/// Every operation in the log with the replica id it carries.
+fn log_replicas(env: &Env) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(&env.db).unwrap();
+    let mut stmt = db
+        .prepare("SELECT id, replica FROM ops ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_copy_takes_the_originals_new_replica_id_for_the_changes_they_share() {
+    let data = tempfile::tempdir().unwrap();
+    Server::workspace(data.path(), "desk");
+    let server = Server::start(data.path());
+    let alice = server.join("alice", "writer");
+    alice.ok(&["sync"]);
+    // Alice's changes are not sent yet when her database is copied elsewhere.
+    alice.ok(&["claim", "add", "Посол заявил, что самолёт приземлился"]);
+    let id = alice.claim_id("Посол");
+    alice.ok(&[
+        "claim",
+        "edit",
+        &id,
+        "--text",
+        "Посол заявил: самолёт приземлился",
+    ]);
+    let bob = Env::as_user("bob");
+    let away = alice.path("away.db");
+    std::fs::rename(&alice.db, &away).unwrap();
+    std::fs::copy(&away, &bob.db).unwrap();
+    bob.ok(&["claim", "list"]);
+    std::fs::rename(&away, &alice.db).unwrap();
+
+    // Bob sends first: the replica id becomes his, and Alice's changes are hers to send.
+    let bob_token = Server::member(data.path(), "desk", "bob", "writer");
+    bob.ok(&["claim", "add", "Bob's own claim"]);
+    let _ = run(&bob, Some(&bob_token), &["sync"]);
+    // Alice is told the id is taken, takes a new one and sends her changes under it.
+    let out = run(&alice, None, &["sync"]);
+    assert!(out.status.success(), "alice's sync: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("belongs to another member"),
+        "{}",
+        stderr(&out)
+    );
+    // Bob receives them under Alice's new id and keeps that version.
+    let out = run(&bob, Some(&bob_token), &["sync"]);
+    assert!(out.status.success(), "bob's sync: {}", stderr(&out));
+    alice.ok(&["sync"]);
+    assert_eq!(log_replicas(&alice), log_replicas(&bob));
+    assert_eq!(refused(&bob), 0);
+    assert_eq!(exported(&alice), exported(&bob));
+    assert_eq!(alice.ok(&["conflicts"]), bob.ok(&["conflicts"]));
+}

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Store, append_op, get_meta, logged_ops, set_meta};
 use crate::error::{Error, Result};
-use crate::ops::Op;
+use crate::ops::{Op, OpKind};
 use crate::sync::protocol::SequencedOp;
 
 /// A remote and where this database stands with it.
@@ -362,11 +362,14 @@ impl Pulling<'_> {
         let mut new = 0;
         let mut max_hlc = 0u64;
         for s in page {
-            let known: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
+            let known: Option<String> = tx
+                .prepare_cached("SELECT replica FROM ops WHERE id = ?1")?
                 .query_row([s.op.id.to_string()], |r| r.get(0))
                 .optional()?;
-            if known.is_some() {
+            if let Some(replica) = known {
+                if replica != s.op.replica.to_string() {
+                    adopt(tx, &s.op)?;
+                }
                 continue;
             }
             super::apply::apply_deferred(tx, &s.op).map_err(|e| {
@@ -501,6 +504,43 @@ impl Store {
         self.replica = new;
         Ok(new)
     }
+}
+
+/// Take the remote's version of an operation this database holds under another replica id.
+/// That happens to a copy of a database whose original later had to take a new replica id
+/// (see [`Store::renew_replica`]) and moved its unsent operations to it: the copy still holds
+/// them under the old id. The remote's version is the one everyone has, so this database
+/// takes it, no longer counts it as its own, and settles again the field it set (the replica
+/// id breaks ties between edits with equal stamps).
+fn adopt(conn: &rusqlite::Connection, op: &Op) -> Result<()> {
+    let id = op.id.to_string();
+    conn.prepare_cached("UPDATE ops SET replica = ?2, pulled = 1 WHERE id = ?1")?
+        .execute(params![id, op.replica.to_string()])?;
+    conn.prepare_cached("DELETE FROM refused WHERE op_id = ?1")?
+        .execute([&id])?;
+    let field = |kind: &OpKind| match kind {
+        OpKind::SetClaim { set, .. } => Some(set.name().to_string()),
+        OpKind::SetTag { tag, .. } => Some(format!("tag:{tag}")),
+        _ => None,
+    };
+    let (Some(name), Some(claim)) = (field(&op.kind), op.kind.claim()) else {
+        return Ok(());
+    };
+    let claim = claim.to_string();
+    conn.prepare_cached("DELETE FROM field_stamps WHERE entity_id = ?1 AND field = ?2")?
+        .execute(params![claim, name])?;
+    let edits = logged_ops(
+        conn,
+        "SELECT seq, id, hlc, replica, author, body FROM ops WHERE claim = ?1 AND entity = ?1
+         ORDER BY seq",
+        [&claim],
+    )?;
+    for (_, edit) in edits {
+        if field(&edit.kind).as_deref() == Some(name.as_str()) {
+            super::apply::apply_deferred(conn, &edit)?;
+        }
+    }
+    Ok(())
 }
 
 fn no_remote(name: &str) -> Error {
