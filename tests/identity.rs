@@ -191,6 +191,10 @@ fn a_server_clock_behind_is_named_and_the_next_sync_recovers() {
         .output()
         .is_err()
     {
+        assert!(
+            std::env::var_os("CLAIMDB_REQUIRE_FAKETIME").is_none(),
+            "faketime is required here (CLAIMDB_REQUIRE_FAKETIME is set) but not installed"
+        );
         eprintln!("skipped: needs faketime (apt-get install -y faketime); .ci/run installs it");
         return;
     }
