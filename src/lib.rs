@@ -10,6 +10,7 @@
 //! - `cli` (in the binary): parses arguments, calls the library and renders.
 
 pub mod error;
+pub mod extract;
 pub mod interchange;
 pub mod model;
 pub mod ops;
