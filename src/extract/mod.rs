@@ -4,6 +4,14 @@
 
 use serde::Serialize;
 
+pub mod eval;
+pub mod lang;
+mod names;
+mod rules;
+mod segment;
+
+use names::{subset, words};
+
 /// How the claim is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,6 +57,87 @@ pub struct Context {
 
 /// Propose every attributed claim in `text`, in text order.
 pub fn extract(text: &str, cx: &Context) -> Vec<Candidate> {
-    let _ = (text, cx);
-    Vec::new()
+    let doc = segment::Doc::new(text, &lang::en::ENGLISH);
+    let mut rules = rules::Rules::new(&doc);
+    rules.run();
+    let mut found = rules.found;
+    // Of two candidates over the same words, keep the more confident (the first on a tie).
+    found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut kept: Vec<rules::Found> = Vec::new();
+    for f in found {
+        if f.end <= f.start {
+            continue;
+        }
+        match kept.iter_mut().find(|k| {
+            overlap(k.start, k.end, f.start, f.end) * 2 > (f.end - f.start).min(k.end - k.start)
+        }) {
+            Some(k) => {
+                if f.confidence > k.confidence {
+                    *k = f;
+                }
+            }
+            None => kept.push(f),
+        }
+    }
+    kept.sort_by_key(|f| f.start);
+    let outlet = cx.outlet.as_deref().map(words);
+    let chars = CharIndex::new(text);
+    kept.into_iter()
+        .map(|f| {
+            let via = f
+                .via
+                .filter(|v| !outlet.as_ref().is_some_and(|o| subset(&words(v), o)));
+            Candidate {
+                quote: text[f.start..f.end].to_string(),
+                start: chars.at(f.start),
+                end: chars.at(f.end),
+                speaker: f.speaker.map(|s| known(&s, &cx.known)),
+                via: via.map(|v| known(&v, &cx.known)),
+                cue: f.cue,
+                kind: f.kind,
+                confidence: (f.confidence * 100.0).round() / 100.0,
+            }
+        })
+        .collect()
+}
+
+fn overlap(a0: usize, a1: usize, b0: usize, b1: usize) -> usize {
+    a1.min(b1).saturating_sub(a0.max(b0))
+}
+
+/// The database's name for `name`: a source whose name or alias has the same words, or
+/// whose words include all of a capitalised name's words ("Antonov" for "Anatoly Antonov").
+fn known(name: &str, known: &[KnownName]) -> String {
+    let w = words(name);
+    let proper = name.chars().next().is_some_and(char::is_uppercase);
+    let mut best: Option<&KnownName> = None;
+    for k in known {
+        for n in std::iter::once(&k.name).chain(k.aliases.iter()) {
+            let kw = words(n);
+            if kw == w {
+                return k.name.clone();
+            }
+            if proper && subset(&w, &kw) && best.is_none() {
+                best = Some(k);
+            }
+        }
+    }
+    best.map_or_else(|| name.to_string(), |k| k.name.clone())
+}
+
+/// Byte offsets to character offsets.
+struct CharIndex {
+    /// Byte offset of every character boundary, in order.
+    bounds: Vec<usize>,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> Self {
+        let mut bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        bounds.push(text.len());
+        CharIndex { bounds }
+    }
+    fn at(&self, byte: usize) -> u64 {
+        self.bounds.partition_point(|&b| b < byte) as u64
+    }
 }

@@ -1,0 +1,113 @@
+//! The language rules the extractor reads: cue verbs, attribution phrases, titles, quotation
+//! marks. Another language is another table of this shape.
+
+pub mod en;
+
+/// Word lists are lower case; a phrase is words separated by single spaces.
+pub struct Lang {
+    /// Pairs of opening and closing double quotation marks; a mark that is both (`"`) opens
+    /// outside a quotation and closes inside one.
+    pub double_marks: &'static [(char, char)],
+    /// Pairs of single quotation marks, used as quotation marks only where they cannot be
+    /// apostrophes.
+    pub single_marks: &'static [(char, char)],
+    /// Verbs of saying in a finite form: "said", "warns", "believe".
+    pub say_verbs: &'static [&'static str],
+    /// Of those, the ones that take who was told before the clause: "told VOA that".
+    pub object_verbs: &'static [&'static str],
+    /// Verbs that describe rather than report: "called it X", "described it as X".
+    pub naming_verbs: &'static [&'static str],
+    /// Participles that attach a further claim to the clause's speaker: ", adding that".
+    pub participles: &'static [&'static str],
+    /// Phrases that stand for a verb of saying: "drew attention to the fact".
+    pub cue_phrases: &'static [&'static str],
+    /// Phrases that credit what follows or precedes to someone: "according to", "per".
+    pub credit_phrases: &'static [&'static str],
+    /// The phrase between a relay and a speaker: "quoted him as saying".
+    pub quoted_as: &'static str,
+    /// Words that may stand between a subject and its verb: "also", "later", "has".
+    pub adverbs: &'static [&'static str],
+    /// Words that open a sentence without belonging to its subject: "but", "however".
+    pub connectives: &'static [&'static str],
+    /// Words that start a subordinate clause and end a reported one: "because", "while".
+    pub clause_breaks: &'static [&'static str],
+    /// Personal pronouns that can say something, with their grammatical gender and number.
+    pub pronouns: &'static [(&'static str, Gender)],
+    /// Titles and roles written before or in place of a name.
+    pub titles: &'static [&'static str],
+    /// Pairs of words that name the same role ("diplomat", "ambassador").
+    pub title_synonyms: &'static [(&'static str, &'static str)],
+    /// Nouns for groups of people who can say something together: "experts".
+    pub group_nouns: &'static [&'static str],
+    /// Nouns for bodies: "agency", "ministry".
+    pub body_nouns: &'static [&'static str],
+    /// Nouns for documents that can be credited: "study", "statement".
+    pub document_nouns: &'static [&'static str],
+    /// Nouns for media outlets: "newspaper", "broadcaster".
+    pub outlet_nouns: &'static [&'static str],
+    /// Words inside a name that make it a body, not a person: "Ministry", "University".
+    pub body_name_words: &'static [&'static str],
+    /// Words inside a name that make it a media outlet: "News", "Times".
+    pub outlet_name_words: &'static [&'static str],
+    /// Well-known media outlets and agencies.
+    pub outlets: &'static [&'static str],
+    /// Places and their adjectives, grouped by country: a title tied to one country is not
+    /// compatible with a title tied to another.
+    pub countries: &'static [&'static [&'static str]],
+    /// Quantities of people that stand for respondents: "eight out of ten", "a third".
+    pub quantifiers: &'static [&'static str],
+    /// Abbreviations that end in a full stop without ending a sentence.
+    pub abbreviations: &'static [&'static str],
+    /// Lower-case words that may sit inside a name: "de", "van", "bin".
+    pub name_particles: &'static [&'static str],
+    /// Capitalised words that are not names when they start a sentence: "the", "this".
+    pub function_words: &'static [&'static str],
+    /// Words that introduce who was told: "reporters", "journalists".
+    pub audiences: &'static [&'static str],
+    /// Determiners stripped from a speaker's name: "the", "a".
+    pub determiners: &'static [&'static str],
+}
+
+/// A pronoun's gender, where the language marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Masculine,
+    Feminine,
+    /// Plural or neuter: a group, a body or a document.
+    Other,
+}
+
+impl Lang {
+    pub fn has(list: &[&str], word: &str) -> bool {
+        list.iter().any(|w| w.eq_ignore_ascii_case(word))
+    }
+
+    /// The country a word names or describes, as an index into `countries`.
+    pub fn country(&self, word: &str) -> Option<usize> {
+        self.countries
+            .iter()
+            .position(|c| c.iter().any(|w| w.eq_ignore_ascii_case(word)))
+    }
+
+    pub fn pronoun(&self, word: &str) -> Option<Gender> {
+        self.pronouns
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|(_, g)| *g)
+    }
+
+    pub fn is_title(&self, word: &str) -> bool {
+        let w = word.trim_end_matches('.');
+        Self::has(self.titles, w)
+            || (w.len() > 3 && w.ends_with('s') && Self::has(self.titles, &w[..w.len() - 1]))
+    }
+
+    /// Whether two role words name the same role.
+    pub fn same_title(&self, a: &str, b: &str) -> bool {
+        a.eq_ignore_ascii_case(b)
+            || self.title_synonyms.iter().any(|(x, y)| {
+                (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
+                    || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
+            })
+    }
+}

@@ -1,0 +1,422 @@
+//! Who is who: the people, bodies, outlets and documents a text names, where it names them,
+//! and how a pronoun, a title or a short form leads back to one of them.
+
+use super::lang::{Gender, Lang};
+use super::segment::Doc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntKind {
+    Person,
+    Body,
+    Outlet,
+    Document,
+    Group,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub name: String,
+    /// The name's words, lower case.
+    pub words: Vec<String>,
+    pub kind: EntKind,
+    /// Role words seen with the name, lower case.
+    pub titles: Vec<String>,
+    /// Countries seen with the name.
+    pub countries: Vec<usize>,
+    pub gender: Option<Gender>,
+    /// Named with more than one word, or seen saying something: fit to be what a pronoun
+    /// stands for.
+    pub strong: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Mention {
+    /// First token of the mention.
+    pub tok: usize,
+    /// One past its last token.
+    pub end: usize,
+    pub ent: usize,
+    /// The first name in its sentence, or someone said to speak.
+    pub subject: bool,
+}
+
+/// The registry: every entity and every mention of one, in text order.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub ents: Vec<Entity>,
+    pub mentions: Vec<Mention>,
+}
+
+pub fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-' || c == '.'))
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether one name's words are all among the other's.
+pub fn subset(a: &[String], b: &[String]) -> bool {
+    !a.is_empty() && !b.is_empty() && {
+        let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        small.iter().all(|w| big.contains(w))
+    }
+}
+
+pub fn is_cap(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_uppercase)
+}
+
+impl Names {
+    /// Find the names in the text, outside quotations.
+    pub fn scan(doc: &Doc) -> Names {
+        let lang = doc.lang;
+        let mut names = Names::default();
+        for sent in &doc.sents {
+            let mut k = sent.first;
+            let mut first_in_sentence = true;
+            while k <= sent.last {
+                let t = &doc.toks[k];
+                if !t.word || t.quote.is_some() || !is_cap(doc.tok_text(k)) {
+                    k += 1;
+                    continue;
+                }
+                // A run of capitalised words, with particles and "of"/"the" inside.
+                let mut end = k + 1;
+                while end <= sent.last {
+                    let u = &doc.toks[end];
+                    if !u.word || u.quote.is_some() {
+                        break;
+                    }
+                    let w = doc.tok_text(end);
+                    if is_cap(w) {
+                        end += 1;
+                        continue;
+                    }
+                    let joins = (Lang::has(lang.name_particles, w)
+                        || matches!(w, "of" | "the" | "for" | "to"))
+                        && end < sent.last
+                        && doc.toks[end + 1].word
+                        && doc.toks[end + 1].quote.is_none()
+                        && is_cap(doc.tok_text(end + 1));
+                    if !joins {
+                        break;
+                    }
+                    end += 1;
+                }
+                names.add_run(doc, k, end, sent.first, &mut first_in_sentence);
+                k = end;
+            }
+        }
+        names
+    }
+
+    fn add_run(
+        &mut self,
+        doc: &Doc,
+        from: usize,
+        to: usize,
+        sentence_start: usize,
+        first_in_sentence: &mut bool,
+    ) {
+        let lang = doc.lang;
+        let mut a = from;
+        // Words that open a sentence or are not names ("The", "But", "Suddenly").
+        while a < to {
+            let w = doc.tok_text(a);
+            let lw = w.to_lowercase();
+            if Lang::has(lang.function_words, &lw)
+                || (a == sentence_start && lw.ends_with("ly") && to - a == 1)
+                || Lang::has(lang.connectives, &lw)
+            {
+                a += 1;
+            } else {
+                break;
+            }
+        }
+        // Strip trailing "of"/"the" and possessive endings.
+        let mut b = to;
+        while b > a && !is_cap(doc.tok_text(b - 1)) {
+            b -= 1;
+        }
+        if a >= b {
+            return;
+        }
+        let text = &doc.text[doc.toks[a].start..doc.toks[b - 1].end];
+        let text = text
+            .trim_end_matches("'s")
+            .trim_end_matches("’s")
+            .trim_end_matches(['\'', '’']);
+        let lower = text.to_lowercase();
+        let run_words = words(text);
+        let kind = if lang.outlets.iter().any(|o| {
+            o.eq_ignore_ascii_case(text) || o.eq_ignore_ascii_case(lower.trim_start_matches("the "))
+        }) || run_words
+            .iter()
+            .any(|w| Lang::has(lang.outlet_name_words, w))
+        {
+            EntKind::Outlet
+        } else if run_words.iter().any(|w| Lang::has(lang.body_name_words, w))
+            || (text.len() >= 2
+                && text.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && text.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+                && run_words.len() == 1)
+        {
+            EntKind::Body
+        } else {
+            EntKind::Person
+        };
+        let mut titles = Vec::new();
+        let mut countries = Vec::new();
+        let mut name_from = a;
+        if kind == EntKind::Person {
+            // Titles and places before the name: "US President Joe Biden".
+            let mut k = a;
+            while k < b {
+                let w = doc.tok_text(k).to_lowercase();
+                if lang.is_title(&w) {
+                    titles.push(w.trim_end_matches('.').to_string());
+                    name_from = k + 1;
+                } else if let Some(c) = lang.country(&w) {
+                    countries.push(c);
+                    name_from = k + 1;
+                } else if k + 1 < b
+                    && lang
+                        .country(&format!("{w} {}", doc.tok_text(k + 1).to_lowercase()))
+                        .is_some()
+                {
+                    countries.push(
+                        lang.country(&format!("{w} {}", doc.tok_text(k + 1).to_lowercase()))
+                            .unwrap(),
+                    );
+                    name_from = k + 2;
+                    k += 1;
+                } else if matches!(w.as_str(), "of" | "the" | "to" | "for") {
+                    name_from = k + 1;
+                }
+                k += 1;
+            }
+            // Lower-case titles just before the run: "rancher Jim Strickland".
+            let mut k = a;
+            while k > sentence_start && doc.toks[k - 1].word {
+                let w = doc.tok_text(k - 1).to_lowercase();
+                if lang.is_title(&w) {
+                    titles.push(w);
+                } else if let Some(c) = lang.country(&w) {
+                    countries.push(c);
+                } else if !matches!(w.as_str(), "of" | "the" | "to" | "a" | "an") {
+                    break;
+                }
+                k -= 1;
+            }
+            if name_from >= b {
+                // Only a title ("President", "Russian"): not a name.
+                return;
+            }
+        }
+        let name_text = &doc.text[doc.toks[name_from].start..doc.toks[b - 1].end];
+        let name_text = name_text
+            .trim_end_matches("'s")
+            .trim_end_matches("’s")
+            .trim_end_matches(['\'', '’'])
+            .to_string();
+        let nw = words(&name_text);
+        if nw.is_empty() {
+            return;
+        }
+        if kind == EntKind::Person && nw.len() == 1 && Lang::has(lang.function_words, &nw[0]) {
+            return;
+        }
+        let ent = self.find_or_add(&name_text, nw, kind);
+        let e = &mut self.ents[ent];
+        for t in titles {
+            if !e.titles.contains(&t) {
+                e.titles.push(t);
+            }
+        }
+        for c in countries {
+            if !e.countries.contains(&c) {
+                e.countries.push(c);
+            }
+        }
+        let subject = *first_in_sentence;
+        *first_in_sentence = false;
+        self.mentions.push(Mention {
+            tok: name_from,
+            end: b,
+            ent,
+            subject,
+        });
+    }
+
+    /// The entity a name refers to: an earlier one whose words include it ("Antonov" for
+    /// "Anatoly Antonov"), or a new one.
+    pub fn find_or_add(&mut self, name: &str, nw: Vec<String>, kind: EntKind) -> usize {
+        if let Some(i) = self.find(&nw, kind) {
+            let e = &mut self.ents[i];
+            if nw.len() > e.words.len()
+                && nw.iter().all(|w| !w.is_empty())
+                && e.words.iter().all(|w| nw.contains(w))
+            {
+                e.name = name.to_string();
+                e.words = nw;
+                e.strong = true;
+            }
+            return i;
+        }
+        let strong = nw.len() > 1 || kind != EntKind::Person;
+        self.ents.push(Entity {
+            name: name.to_string(),
+            words: nw,
+            kind,
+            titles: Vec::new(),
+            countries: Vec::new(),
+            gender: None,
+            strong,
+        });
+        self.ents.len() - 1
+    }
+
+    pub fn find(&self, nw: &[String], kind: EntKind) -> Option<usize> {
+        // The longest, then latest, entity whose words include these.
+        let mut best: Option<usize> = None;
+        for (i, e) in self.ents.iter().enumerate() {
+            let compatible = e.kind == kind
+                || (kind == EntKind::Person && e.kind != EntKind::Document)
+                || (e.kind == EntKind::Person && kind != EntKind::Document);
+            if compatible && subset(nw, &e.words) {
+                // One-word names must match a whole word of a person's name, not a title.
+                if best.is_none_or(|b| self.ents[b].words.len() <= e.words.len()) {
+                    best = Some(i);
+                }
+            }
+        }
+        best
+    }
+
+    /// The mention that covers token `k`.
+    pub fn mention_at(&self, k: usize) -> Option<&Mention> {
+        self.mentions.iter().find(|m| m.tok <= k && k < m.end)
+    }
+
+    /// Record that `ent` was said to speak at token `k`: a salient mention.
+    pub fn spoke(&mut self, ent: usize, k: usize) {
+        self.ents[ent].strong = true;
+        self.mentions.push(Mention {
+            tok: k,
+            end: k,
+            ent,
+            subject: true,
+        });
+        self.mentions.sort_by_key(|m| m.tok);
+    }
+
+    /// What a pronoun at token `k` stands for: the latest fitting entity, preferring one
+    /// that opened its sentence or spoke.
+    pub fn pronoun(&mut self, g: Gender, k: usize) -> Option<usize> {
+        let fits = |e: &Entity| match g {
+            Gender::Masculine | Gender::Feminine => {
+                e.kind == EntKind::Person && e.strong && e.gender.is_none_or(|x| x == g)
+            }
+            Gender::Other => e.kind != EntKind::Person,
+        };
+        let before: Vec<&Mention> = self.mentions.iter().filter(|m| m.tok < k).collect();
+        let found = before
+            .iter()
+            .rev()
+            .take(40)
+            .find(|m| m.subject && fits(&self.ents[m.ent]))
+            .or_else(|| {
+                before
+                    .iter()
+                    .rev()
+                    .take(40)
+                    .find(|m| fits(&self.ents[m.ent]))
+            })
+            .map(|m| m.ent);
+        if let Some(e) = found
+            && g != Gender::Other
+        {
+            self.ents[e].gender = Some(g);
+        }
+        found
+    }
+
+    /// What a title at token `k` stands for ("the ambassador", "the President of Russia"):
+    /// the latest entity seen with that title and no other country, else the latest person
+    /// who opened a sentence or spoke.
+    pub fn title(
+        &self,
+        lang: &Lang,
+        title: &[String],
+        countries: &[usize],
+        k: usize,
+    ) -> Option<usize> {
+        let before: Vec<&Mention> = self.mentions.iter().filter(|m| m.tok < k).collect();
+        let fits_country = |e: &Entity| {
+            countries.is_empty()
+                || e.countries.is_empty()
+                || e.countries.iter().any(|c| countries.contains(c))
+        };
+        let titled = before.iter().rev().find(|m| {
+            let e = &self.ents[m.ent];
+            fits_country(e)
+                && e.titles
+                    .iter()
+                    .any(|t| title.iter().any(|w| lang.same_title(t, w)))
+        });
+        if let Some(m) = titled {
+            return Some(m.ent);
+        }
+        before
+            .iter()
+            .rev()
+            .take(40)
+            .find(|m| {
+                let e = &self.ents[m.ent];
+                m.subject && e.kind == EntKind::Person && e.strong && fits_country(e)
+            })
+            .map(|m| m.ent)
+    }
+
+    /// The latest entity of a kind before token `k`, whose words include `head` if given.
+    pub fn latest(&self, kind: EntKind, head: Option<&str>, k: usize) -> Option<usize> {
+        self.mentions
+            .iter()
+            .rev()
+            .filter(|m| m.tok < k)
+            .map(|m| m.ent)
+            .find(|&e| {
+                self.ents[e].kind == kind
+                    && head.is_none_or(|h| self.ents[e].words.iter().any(|w| w == h))
+            })
+    }
+
+    /// Register a document, group or body named by a common noun phrase ("a new study",
+    /// "Pew researchers") so that "it" and "they" can find it.
+    pub fn add_phrase(&mut self, name: &str, kind: EntKind, k: usize) -> usize {
+        let nw = words(name);
+        let ent = match self.ents.iter().rposition(|e| {
+            e.kind == kind
+                && (e.words == nw || (kind == EntKind::Document && subset(&nw, &e.words)))
+        }) {
+            Some(i) => i,
+            None => {
+                self.ents.push(Entity {
+                    name: name.to_string(),
+                    words: nw,
+                    kind,
+                    titles: Vec::new(),
+                    countries: Vec::new(),
+                    gender: None,
+                    strong: true,
+                });
+                self.ents.len() - 1
+            }
+        };
+        self.spoke(ent, k);
+        ent
+    }
+}

@@ -1,0 +1,31 @@
+//! The extractor scored on annotated articles: the invented fixtures in
+//! `tests/fixtures/extract` by default, and the real-news corpus named by `CLAIMDB_CORPUS`.
+
+use std::path::{Path, PathBuf};
+
+use claimdb::extract::eval::run_dir;
+
+fn show(dir: &Path) -> claimdb::extract::eval::Report {
+    let report = run_dir(dir).expect("the annotated articles load");
+    println!("{}", report.render());
+    if std::env::var_os("CLAIMDB_EVAL_MISTAKES").is_some() {
+        println!("{}", report.render_mistakes());
+    }
+    report
+}
+
+#[test]
+fn fixtures_score() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract");
+    let r = show(&dir);
+    assert!(r.total.gold > 100, "the fixtures hold the annotated claims");
+    assert!(r.total.f1 >= 0.0);
+}
+
+#[test]
+#[ignore = "needs CLAIMDB_CORPUS"]
+fn corpus_score() {
+    let dir = std::env::var_os("CLAIMDB_CORPUS").expect("CLAIMDB_CORPUS names the corpus folder");
+    let r = show(Path::new(&dir));
+    assert!(r.total.gold > 0);
+}
