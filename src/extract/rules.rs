@@ -149,10 +149,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         let ws: Vec<String> = (a..b).map(|k| self.lw(k)).collect();
-        if ws
-            .iter()
-            .any(|w| Lang::has(lang.say_verbs, w) && w != "state" && w != "report")
-        {
+        if (a..b).any(|k| Lang::has(lang.say_verbs, &self.lw(k)) && !is_cap(self.t(k))) {
             return None;
         }
         // A pronoun.
@@ -381,6 +378,11 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         let lang = self.lang;
+        // A capitalised verb only opens a sentence ("Said the minister:"); "United States"
+        // is not one.
+        if is_cap(self.t(k)) && !self.opens_sentence(k) {
+            return None;
+        }
         for p in lang.cue_phrases {
             if let Some(end) = self.phrase_at(k, p, limit) {
                 return Some(Cue {
@@ -417,6 +419,10 @@ impl<'d, 'a> Rules<'d, 'a> {
             });
         }
         None
+    }
+
+    fn opens_sentence(&self, k: usize) -> bool {
+        self.doc.sents.iter().any(|s| s.first == k)
     }
 
     /// The subject before the verb at `v`, no further back than `floor`: its tokens, after
@@ -526,7 +532,10 @@ impl<'d, 'a> Rules<'d, 'a> {
                 && let Some(ot) = open_tok
                 && ot >= first
             {
-                found = self.cue_before(ot, first);
+                let to_end = close_tok.is_none_or(|ct| {
+                    (ct + 1..=last).all(|j| !doc.toks[j].word && !doc.toks[j].mark)
+                });
+                found = self.cue_before(ot, first, to_end);
             }
             // A fragment after a broken quotation: “That,” she added “really ...”
             if found.is_none()
@@ -708,7 +717,7 @@ impl<'d, 'a> Rules<'d, 'a> {
 
     /// `Smith said: “` / `He said, “` / `Richards, the director, said, “` before the opening
     /// mark at token `ot`.
-    fn cue_before(&mut self, ot: usize, first: usize) -> Option<(Who, String, f64)> {
+    fn cue_before(&mut self, ot: usize, first: usize, to_end: bool) -> Option<(Who, String, f64)> {
         let lang = self.lang;
         let mut k = ot;
         if k > first
@@ -721,6 +730,10 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         // "said that “...”": the whole clause is the quotation.
         if self.plain(k - 1) && self.lw(k - 1) == "that" && k - 1 > first {
+            if !to_end {
+                // A quoted fragment inside a reported clause: mixed speech, found there.
+                return None;
+            }
             k -= 1;
         }
         // The verb, possibly followed by who was told ("told VOA:").

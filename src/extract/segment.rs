@@ -125,6 +125,10 @@ fn quotations(text: &str, lang: &Lang, paras: &[(usize, usize)]) -> Vec<Quote> {
                     i += clen;
                     continue;
                 }
+            } else if c == '"' && after.is_none_or(char::is_whitespace) {
+                // A straight mark before a space closes something; it does not open.
+                i += clen;
+                continue;
             } else if c == '”' && !after.is_some_and(|a| a.is_alphanumeric()) {
                 // A closing curly mark opens only right before a word (translations use it
                 // both ways).
@@ -183,10 +187,13 @@ fn quotations(text: &str, lang: &Lang, paras: &[(usize, usize)]) -> Vec<Quote> {
                 pj += 1;
                 let (ns, ne) = paras[pj];
                 j = ns;
-                // A repeated opening mark starts the next part.
+                // A repeated opening mark starts the next part; without one, only a curly
+                // or angle quotation runs on (as translations write it).
                 let first = text[ns..].chars().next().unwrap();
                 if opens(lang, first).is_some_and(|(_, s)| !s) {
                     j += first.len_utf8();
+                } else if c == '"' {
+                    break None;
                 }
                 part_start = j;
                 end_of_para = ne;

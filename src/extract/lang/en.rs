@@ -228,8 +228,6 @@ pub static ENGLISH: Lang = Lang {
         "was convinced",
         "is confident",
         "was confident",
-        "spoke about",
-        "spoke of",
         "were quoted as saying",
         "was quoted as saying",
         "quoted as saying",
