@@ -3,6 +3,7 @@
 //! no terminal.
 
 use serde::Serialize;
+pub mod input;
 
 /// How the claim is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
