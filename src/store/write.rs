@@ -767,3 +767,126 @@ fn current_claim(w: &Writer<'_>, id: Uuid) -> Result<CurrentClaim> {
         tags,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &tempfile::TempDir) -> Store {
+        let mut s = Store::open(&dir.path().join("c.db"), Some("tester")).unwrap();
+        s.add_source(NewSource {
+            name: "Jane Doe".into(),
+            aliases: vec!["Doe".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        s.add_article(NewArticle {
+            url: Some("https://news.example/a".into()),
+            text: Some(
+                "Prices will fall, some hope. \"Prices will fall,\" Doe told Reuters.".into(),
+            ),
+            ..Default::default()
+        })
+        .unwrap();
+        s
+    }
+
+    fn count(s: &Store, table: &str) -> i64 {
+        s.conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// The later `Prices will fall,` (characters 30..47): the same words are at 0..17.
+    fn placed(label: &str) -> PlacedClaim {
+        PlacedClaim {
+            label: label.into(),
+            text: "Prices will fall".into(),
+            speaker: Some("Doe".into()),
+            via: Some("Reuters".into()),
+            start: 30,
+            end: 47,
+        }
+    }
+
+    #[test]
+    fn placed_claims_are_anchored_where_they_were_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(&dir);
+        let ops = s.op_count().unwrap();
+        let (ids, created) = s
+            .add_placed_claims("https://news.example/a", &[placed("candidate 1")], true)
+            .unwrap();
+        assert_eq!(ids.len(), 1);
+        assert_eq!(
+            created,
+            [CreatedSource {
+                name: "Reuters".into(),
+                kind: "outlet".into()
+            }]
+        );
+        assert_eq!(s.op_count().unwrap(), ops, "a rehearsal writes nothing");
+        assert_eq!(count(&s, "claims"), 0);
+
+        // The second, with its quotation marks and the space on each side, which is dropped.
+        let mut spaced = placed("candidate 2");
+        (spaced.start, spaced.end) = (28, 49);
+        let (ids, created) = s
+            .add_placed_claims(
+                "https://news.example/a",
+                &[placed("candidate 1"), spaced],
+                false,
+            )
+            .unwrap();
+        assert_eq!(created.len(), 1);
+        assert_eq!(count(&s, "sources"), 2);
+        for (id, quote, at) in [
+            (ids[0], "Prices will fall,", (30, 47)),
+            (ids[1], "\"Prices will fall,\"", (29, 48)),
+        ] {
+            let v = s.claim_show(&id.to_string()).unwrap();
+            assert_eq!(v.speaker.unwrap().name, "Jane Doe");
+            let a = &v.appearances[0];
+            assert_eq!(a.quote.as_deref(), Some(quote));
+            let anchor = a.anchor.as_ref().unwrap();
+            assert_eq!((anchor.start, anchor.end), at);
+            assert_eq!(a.via.as_ref().unwrap().name, "Reuters");
+        }
+    }
+
+    #[test]
+    fn one_refused_claim_logs_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(&dir);
+        let ops = s.op_count().unwrap();
+        let mut bad = placed("candidate 2");
+        bad.start = 200;
+        bad.end = 210;
+        let err = s
+            .add_placed_claims(
+                "https://news.example/a",
+                &[placed("candidate 1"), bad],
+                false,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("candidate 2: the quote's place 200..210 lies outside"),
+            "{err}"
+        );
+        let mut empty = placed("candidate 3");
+        empty.text = " ".into();
+        let err = s
+            .add_placed_claims(
+                "https://news.example/a",
+                &[placed("candidate 1"), empty],
+                false,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("candidate 3: claim text is empty"), "{err}");
+        assert_eq!(s.op_count().unwrap(), ops);
+        assert_eq!(count(&s, "claims"), 0);
+        assert_eq!(count(&s, "sources"), 1);
+    }
+}
