@@ -461,23 +461,63 @@ pub fn anchor(text: &str, quote: &str) -> Result<Anchor> {
         )));
     };
     let start = text[..byte_start].chars().count();
-    let len = quote.chars().count();
+    Ok(anchor_bytes(
+        text,
+        start,
+        byte_start,
+        byte_start + quote.len(),
+    ))
+}
+
+/// Describe the quote at characters `start..end` of `text` (Unicode scalar values, `end`
+/// exclusive), where something else found it: unlike [`anchor`], a quote that also occurs
+/// earlier in the text is anchored here. The span must not be empty, must lie within the
+/// text, and must start and end between two characters as a reader sees them (the rule of
+/// [`anchor`]).
+pub fn anchor_at(text: &str, start: u64, end: u64) -> Result<Anchor> {
+    let total = || text.chars().count();
+    if start >= end {
+        return Err(Error::Invalid(format!(
+            "the quote's place {start}..{end} is empty; it must end after it starts"
+        )));
+    }
+    let byte_of = |at: u64| -> Option<usize> {
+        let at = usize::try_from(at).ok()?;
+        text.char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(text.len()))
+            .nth(at)
+    };
+    let (Some(byte_start), Some(byte_end)) = (byte_of(start), byte_of(end)) else {
+        return Err(Error::Invalid(format!(
+            "the quote's place {start}..{end} lies outside the text's {} characters",
+            total()
+        )));
+    };
+    if !is_grapheme_boundary(text, byte_start) || !is_grapheme_boundary(text, byte_end) {
+        return Err(Error::Invalid(format!(
+            "the quote at characters {start}..{end} starts or ends inside a larger character (a flag, an emoji sequence or a letter with its accents would be cut); include the whole character"
+        )));
+    }
+    Ok(anchor_bytes(text, start as usize, byte_start, byte_end))
+}
+
+/// The anchor of `text[byte_start..byte_end]`, which starts at character `start`.
+fn anchor_bytes(text: &str, start: usize, byte_start: usize, byte_end: usize) -> Anchor {
+    let len = text[byte_start..byte_end].chars().count();
     let prefix: String = {
         let before: Vec<char> = text[..byte_start].chars().collect();
         before[before.len().saturating_sub(CONTEXT_CHARS)..]
             .iter()
             .collect()
     };
-    let suffix: String = text[byte_start + quote.len()..]
-        .chars()
-        .take(CONTEXT_CHARS)
-        .collect();
-    Ok(Anchor {
+    let suffix: String = text[byte_end..].chars().take(CONTEXT_CHARS).collect();
+    Anchor {
         start: start as u64,
         end: (start + len) as u64,
         prefix,
         suffix,
-    })
+    }
 }
 
 /// Where `quote` and the passage `passage` first differ, for texts that may look the same:
@@ -585,6 +625,29 @@ mod tests {
         let chars: Vec<char> = text.chars().collect();
         let got: String = chars[a.start as usize..a.end as usize].iter().collect();
         assert_eq!(got, "the plane landed");
+    }
+
+    #[test]
+    fn anchor_at_keeps_the_place_it_is_given() {
+        let text = "🚀 Цены упадут. İşte: \"Цены упадут,\" сказал он. 🇹🇷";
+        let second = text.rfind("Цены упадут").unwrap();
+        let start = text[..second].chars().count() as u64;
+        let a = anchor_at(text, start, start + 11).unwrap();
+        assert_eq!(a.start, start);
+        assert_eq!(a.end, start + 11);
+        assert!(a.prefix.ends_with("İşte: \""), "{a:?}");
+        assert!(a.suffix.starts_with(",\" сказал"), "{a:?}");
+        // The first occurrence is where `anchor` puts it.
+        assert_eq!(anchor(text, "Цены упадут").unwrap().start, 2);
+        let n = text.chars().count() as u64;
+        assert_eq!(anchor_at(text, n - 2, n).unwrap().end, n);
+        for (s, e) in [(5, 5), (6, 5), (n - 1, n + 1), (u64::MAX - 1, u64::MAX)] {
+            let err = anchor_at(text, s, e).unwrap_err().to_string();
+            assert!(err.contains("place"), "{s}..{e}: {err}");
+        }
+        // Half of the flag (two regional indicators) is refused.
+        let err = anchor_at(text, n - 1, n).unwrap_err().to_string();
+        assert!(err.contains("inside a larger character"), "{err}");
     }
 
     #[test]

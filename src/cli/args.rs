@@ -54,6 +54,8 @@ pub enum Command {
     /// Evidence for or against a claim
     #[command(subcommand)]
     Evidence(EvidenceCmd),
+    /// Propose the attributed claims in an article's text, and log the ones you accept
+    Extract(ExtractArgs),
     /// Full-text search over claims, quotes, notes and names
     Search {
         /// Words to look for (each may be the start of a word)
@@ -261,6 +263,12 @@ pub enum ArticleCmd {
         /// Store the article's text from this UTF-8 file (- for standard input)
         #[arg(long, value_name = "PATH")]
         text_file: Option<PathBuf>,
+        /// Then propose the claims in its text, as `claimdb extract` does
+        #[arg(long)]
+        extract: bool,
+        /// With --extract: log candidates as claims, all or by number (1,3)
+        #[arg(long, value_name = "all|N,M,...")]
+        accept: Option<String>,
     },
     /// List articles
     List,
@@ -351,6 +359,26 @@ pub struct ListArgs {
     /// Include deleted claims
     #[arg(long)]
     pub deleted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// A stored article: its id, a unique id prefix or its URL; - reads a text from standard
+    /// input instead
+    #[arg(value_name = "ARTICLE")]
+    pub article: Option<String>,
+    /// Read the text from this UTF-8 file instead of a stored article
+    #[arg(long, value_name = "PATH")]
+    pub text_file: Option<PathBuf>,
+    /// Log candidates as claims on the article: all, or their numbers (1,3)
+    #[arg(long, value_name = "all|N,M,...")]
+    pub accept: Option<String>,
+    /// With --accept: show what would be logged and created, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Score the extractor on a directory of annotated texts and print the report
+    #[arg(long, value_name = "DIR")]
+    pub eval: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,13 +3,13 @@
 pub mod args;
 mod config;
 mod demo;
+mod extract;
 mod output;
 mod render;
 mod serve;
 mod sync;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -104,6 +104,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "claimdb", &mut script);
             return output::print_bytes(&script);
+        }
+        Command::Extract(a) if a.eval.is_some() => {
+            extract::check_args(a)?;
+            return extract::eval(style, a.eval.as_deref().expect("matched"));
         }
         Command::Serve {
             data,
@@ -207,8 +211,26 @@ pub fn run(cli: Cli) -> Result<()> {
                 published,
                 lang,
                 text_file,
+                extract,
+                accept,
             } => {
-                let text = text_file.as_deref().map(read_text).transpose()?;
+                if extract && text_file.is_none() {
+                    return Err(claimdb::Error::invalid(
+                        "--extract proposes claims in the article's text; give it with --text-file PATH",
+                    )
+                    .into());
+                }
+                if accept.is_some() && !extract {
+                    return Err(claimdb::Error::invalid(
+                        "--accept logs the claims --extract proposes; give --extract too",
+                    )
+                    .into());
+                }
+                let accept = accept.as_deref().map(extract::Accept::parse).transpose()?;
+                let text = text_file
+                    .as_deref()
+                    .map(claimdb::extract::input::read_path)
+                    .transpose()?;
                 let id = store.add_article(NewArticle {
                     url,
                     title,
@@ -218,6 +240,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     text,
                 })?;
                 let v = store.article_show(&id.to_string())?;
+                if extract {
+                    return extract::after_add(&mut store, style, &v, accept);
+                }
                 style.out(&v, || {
                     format!(
                         "added article {} {}",
@@ -254,6 +279,7 @@ pub fn run(cli: Cli) -> Result<()> {
             store.add_evidence(&id, &url, Some(&stance), note.as_deref())?;
             show_claim(&store, style, &id, "added evidence to")?;
         }
+        Command::Extract(a) => extract::run(&mut store, style, a)?,
         Command::Search { query, limit } => {
             let q = query.join(" ");
             let hits = store.search(&q, limit)?;
@@ -569,6 +595,7 @@ fn refuse_empty(cmd: &Command) -> Result<()> {
             outlet,
             published,
             lang,
+            accept,
             ..
         }) => {
             one("URL", url)?;
@@ -576,6 +603,11 @@ fn refuse_empty(cmd: &Command) -> Result<()> {
             one("--outlet", outlet)?;
             one("--published", published)?;
             one("--lang", lang)?;
+            one("--accept", accept)?;
+        }
+        Command::Extract(a) => {
+            one("ARTICLE", &a.article)?;
+            one("--accept", &a.accept)?;
         }
         Command::Source(SourceCmd::Add { alias, url, .. }) => {
             all("--alias", alias)?;
@@ -602,42 +634,4 @@ fn show_claim(store: &Store, style: Style, id: &str, verb: &str) -> Result<()> {
         )
     });
     Ok(())
-}
-
-/// Read a file (or standard input for `-`), refusing more than `limit` bytes.
-fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let mut data = Vec::new();
-    let reader: Box<dyn Read> =
-        if path == Path::new("-") {
-            Box::new(std::io::stdin())
-        } else {
-            Box::new(std::fs::File::open(path).map_err(|e| {
-                claimdb::Error::Invalid(format!("cannot read {}: {e}", path.display()))
-            })?)
-        };
-    reader
-        .take(limit + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| claimdb::Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
-    if data.len() as u64 > limit {
-        return Err(claimdb::Error::Invalid(format!(
-            "{} is over the limit of {limit} bytes",
-            path.display()
-        ))
-        .into());
-    }
-    Ok(data)
-}
-
-/// Read an article text file, which must be UTF-8.
-fn read_text(path: &Path) -> Result<String> {
-    let data = read_bytes(path, claimdb::text::MAX_ARTICLE_BYTES as u64)?;
-    String::from_utf8(data).map_err(|e| {
-        claimdb::Error::Invalid(format!(
-            "{} is not UTF-8 text (bad byte at offset {}); convert it to UTF-8 first",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-        .into()
-    })
 }

@@ -3,6 +3,7 @@
 //! no terminal.
 
 use serde::Serialize;
+pub mod input;
 
 pub mod eval;
 pub mod lang;

@@ -27,7 +27,9 @@ pub use conflicts::{Conflicts, FieldConflict, FieldValue};
 pub use query::ClaimFilter;
 pub use rebuild::{FoldedTable, TableDiff};
 pub use sync::{PULL_COMMIT_PAGES, Pulling, RemoteInfo, check_remote_url};
-pub use write::{ClaimEdit, NewArticle, NewClaim, NewSource, sha256_hex};
+pub use write::{
+    ClaimEdit, CreatedSource, NewArticle, NewClaim, NewSource, PlacedClaim, sha256_hex,
+};
 
 /// `PRAGMA application_id` of a claimdb database ('cldd').
 pub const APPLICATION_ID: i32 = 0x636c_6464;
@@ -226,6 +228,20 @@ impl Store {
     /// Run `f` in one IMMEDIATE transaction; every change it makes goes through
     /// [`Writer::emit`], so it is applied and logged together, or not at all.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.transact(true, f)
+    }
+
+    /// Run `f` as [`Store::write`] would, and roll its transaction back: what it returns
+    /// (or the error it meets) is what the write would do, and nothing is written.
+    pub fn rehearse<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.transact(false, f)
+    }
+
+    fn transact<T>(
+        &mut self,
+        commit: bool,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
         let Some(author) = self.author.as_deref() else {
             return Err(Error::invalid(
                 "no user name to record this change under: pass --user NAME, or set CLAIMDB_USER \
@@ -248,6 +264,10 @@ impl Store {
             emitted: 0,
         };
         let out = f(&mut w)?;
+        if !commit {
+            tx.rollback()?;
+            return Ok(out);
+        }
         if w.emitted > 0 {
             let last = w.last;
             set_meta(&tx, "hlc", &last.0.to_string())?;

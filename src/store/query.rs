@@ -114,6 +114,35 @@ impl Store {
         self.source_view(&id.to_string())
     }
 
+    /// Every source's name with its aliases, by name.
+    pub fn source_names(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.name, n.name FROM sources s
+             LEFT JOIN source_names n ON n.source_id = s.id AND n.is_alias
+             ORDER BY s.name COLLATE NOCASE, s.id, n.folded",
+        )?;
+        let mut last: Option<String> = None;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, name, alias) = row?;
+            if last.as_deref() != Some(id.as_str()) {
+                out.push((name, Vec::new()));
+                last = Some(id);
+            }
+            if let (Some(a), Some(entry)) = (alias, out.last_mut()) {
+                entry.1.push(a);
+            }
+        }
+        Ok(out)
+    }
+
     fn source_view(&self, id: &str) -> Result<SourceView> {
         let c = &self.conn;
         let (name, kind, url, created_at) = c.query_row(

@@ -49,6 +49,29 @@ pub struct NewClaim {
     pub deleted: bool,
 }
 
+/// A claim whose quote was found at a known place in an article's stored text (by
+/// extraction): the quote is the text at characters `start..end`, anchored there even when
+/// the same words occur earlier.
+#[derive(Debug, Clone, Default)]
+pub struct PlacedClaim {
+    /// Named in error messages, e.g. `candidate 3`.
+    pub label: String,
+    pub text: String,
+    /// Who made the claim (created as a person if new).
+    pub speaker: Option<String>,
+    /// Who relayed it (created as an outlet if new).
+    pub via: Option<String>,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// A source that a write created (or, rehearsed, would create).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CreatedSource {
+    pub name: String,
+    pub kind: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ClaimEdit {
     pub text: Option<String>,
@@ -195,6 +218,79 @@ impl Store {
             }
             Ok(sum)
         })
+    }
+
+    /// Log `claims`, each with an appearance in `article` whose quote is anchored where it
+    /// was found, all in one transaction: if any is refused, none is logged (the error names
+    /// its label). Returns the new claims' ids, in order, and the sources created for their
+    /// speakers and relays. With `dry_run`, the same is worked out and rolled back.
+    pub fn add_placed_claims(
+        &mut self,
+        article: &str,
+        claims: &[PlacedClaim],
+        dry_run: bool,
+    ) -> Result<(Vec<Uuid>, Vec<CreatedSource>)> {
+        let run = |w: &mut Writer<'_>| {
+            let article = resolve_article(w.conn(), article)?;
+            let body: Option<String> = w.conn().query_row(
+                "SELECT body FROM articles WHERE id = ?1",
+                [article.to_string()],
+                |r| r.get(0),
+            )?;
+            let Some(body) = body else {
+                return Err(Error::Invalid(format!(
+                    "article {} has no stored text to anchor quotes in",
+                    ids::short(w.conn(), Table::Articles, &article.to_string())?
+                )));
+            };
+            let last_source: i64 =
+                w.conn()
+                    .query_row("SELECT coalesce(max(rowid), 0) FROM sources", [], |r| {
+                        r.get(0)
+                    })?;
+            let mut made = Vec::with_capacity(claims.len());
+            for c in claims {
+                let labelled = |e: Error| match e {
+                    Error::Invalid(m) => Error::Invalid(format!("{}: {m}", c.label)),
+                    Error::NotFound(m) => Error::NotFound(format!("{}: {m}", c.label)),
+                    Error::Ambiguous(m) => Error::Ambiguous(format!("{}: {m}", c.label)),
+                    other => other,
+                };
+                let (quote, anchor) = placed_quote(&body, c.start, c.end).map_err(labelled)?;
+                let new = NewClaim {
+                    text: c.text.clone(),
+                    speaker: c.speaker.clone(),
+                    ..Default::default()
+                };
+                let claim = add_claim(w, &new).map_err(labelled)?;
+                emit_appearance(
+                    w,
+                    claim,
+                    Some(article),
+                    c.via.as_deref(),
+                    Some(quote),
+                    Some(anchor),
+                )
+                .map_err(labelled)?;
+                made.push(claim);
+            }
+            let created = w
+                .conn()
+                .prepare("SELECT name, kind FROM sources WHERE rowid > ?1 ORDER BY rowid")?
+                .query_map([last_source], |r| {
+                    Ok(CreatedSource {
+                        name: r.get(0)?,
+                        kind: r.get(1)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((made, created))
+        };
+        if dry_run {
+            self.rehearse(run)
+        } else {
+            self.write(run)
+        }
     }
 
     /// Record another appearance of a claim.
@@ -536,6 +632,47 @@ fn appear(
         }
         _ => None,
     };
+    emit_appearance(w, claim, article, via, quote, anchor)
+}
+
+/// The quote at characters `start..end` of an article's `body`, without the whitespace
+/// around it, and its anchor there.
+fn placed_quote(body: &str, start: u64, end: u64) -> Result<(String, Anchor)> {
+    let whole = text::anchor_at(body, start, end)?;
+    let chars: Vec<char> = body
+        .chars()
+        .skip(whole.start as usize)
+        .take((whole.end - whole.start) as usize)
+        .collect();
+    let lead = chars.iter().take_while(|c| c.is_whitespace()).count() as u64;
+    let trail = chars.iter().rev().take_while(|c| c.is_whitespace()).count() as u64;
+    if lead + trail >= end - start {
+        return Err(Error::Invalid(format!(
+            "the quote at characters {start}..{end} is only whitespace"
+        )));
+    }
+    let (start, end) = (start + lead, end - trail);
+    let anchor = text::anchor_at(body, start, end)?;
+    let quote: String = chars[lead as usize..chars.len() - trail as usize]
+        .iter()
+        .collect();
+    // Kept exactly as it is in the text, which the store keeps in the form quotes take.
+    if text::quote(Some(&quote))?.as_deref() != Some(quote.as_str()) {
+        return Err(Error::Invalid(format!(
+            "the quote at characters {start}..{end} is not in the form quotes are kept in"
+        )));
+    }
+    Ok((quote, anchor))
+}
+
+fn emit_appearance(
+    w: &mut Writer<'_>,
+    claim: Uuid,
+    article: Option<Uuid>,
+    via: Option<&str>,
+    quote: Option<String>,
+    anchor: Option<Anchor>,
+) -> Result<Uuid> {
     let via = match via {
         Some(v) => Some(source_or_create(w, v, SourceKind::Outlet)?),
         None => None,
@@ -629,4 +766,127 @@ fn current_claim(w: &Writer<'_>, id: Uuid) -> Result<CurrentClaim> {
         deleted,
         tags,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &tempfile::TempDir) -> Store {
+        let mut s = Store::open(&dir.path().join("c.db"), Some("tester")).unwrap();
+        s.add_source(NewSource {
+            name: "Jane Doe".into(),
+            aliases: vec!["Doe".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        s.add_article(NewArticle {
+            url: Some("https://news.example/a".into()),
+            text: Some(
+                "Prices will fall, some hope. \"Prices will fall,\" Doe told Reuters.".into(),
+            ),
+            ..Default::default()
+        })
+        .unwrap();
+        s
+    }
+
+    fn count(s: &Store, table: &str) -> i64 {
+        s.conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// The later `Prices will fall,` (characters 30..47): the same words are at 0..17.
+    fn placed(label: &str) -> PlacedClaim {
+        PlacedClaim {
+            label: label.into(),
+            text: "Prices will fall".into(),
+            speaker: Some("Doe".into()),
+            via: Some("Reuters".into()),
+            start: 30,
+            end: 47,
+        }
+    }
+
+    #[test]
+    fn placed_claims_are_anchored_where_they_were_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(&dir);
+        let ops = s.op_count().unwrap();
+        let (ids, created) = s
+            .add_placed_claims("https://news.example/a", &[placed("candidate 1")], true)
+            .unwrap();
+        assert_eq!(ids.len(), 1);
+        assert_eq!(
+            created,
+            [CreatedSource {
+                name: "Reuters".into(),
+                kind: "outlet".into()
+            }]
+        );
+        assert_eq!(s.op_count().unwrap(), ops, "a rehearsal writes nothing");
+        assert_eq!(count(&s, "claims"), 0);
+
+        // The second, with its quotation marks and the space on each side, which is dropped.
+        let mut spaced = placed("candidate 2");
+        (spaced.start, spaced.end) = (28, 49);
+        let (ids, created) = s
+            .add_placed_claims(
+                "https://news.example/a",
+                &[placed("candidate 1"), spaced],
+                false,
+            )
+            .unwrap();
+        assert_eq!(created.len(), 1);
+        assert_eq!(count(&s, "sources"), 2);
+        for (id, quote, at) in [
+            (ids[0], "Prices will fall,", (30, 47)),
+            (ids[1], "\"Prices will fall,\"", (29, 48)),
+        ] {
+            let v = s.claim_show(&id.to_string()).unwrap();
+            assert_eq!(v.speaker.unwrap().name, "Jane Doe");
+            let a = &v.appearances[0];
+            assert_eq!(a.quote.as_deref(), Some(quote));
+            let anchor = a.anchor.as_ref().unwrap();
+            assert_eq!((anchor.start, anchor.end), at);
+            assert_eq!(a.via.as_ref().unwrap().name, "Reuters");
+        }
+    }
+
+    #[test]
+    fn one_refused_claim_logs_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(&dir);
+        let ops = s.op_count().unwrap();
+        let mut bad = placed("candidate 2");
+        bad.start = 200;
+        bad.end = 210;
+        let err = s
+            .add_placed_claims(
+                "https://news.example/a",
+                &[placed("candidate 1"), bad],
+                false,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("candidate 2: the quote's place 200..210 lies outside"),
+            "{err}"
+        );
+        let mut empty = placed("candidate 3");
+        empty.text = " ".into();
+        let err = s
+            .add_placed_claims(
+                "https://news.example/a",
+                &[placed("candidate 1"), empty],
+                false,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("candidate 3: claim text is empty"), "{err}");
+        assert_eq!(s.op_count().unwrap(), ops);
+        assert_eq!(count(&s, "claims"), 0);
+        assert_eq!(count(&s, "sources"), 1);
+    }
 }
