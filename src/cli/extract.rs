@@ -195,16 +195,9 @@ pub fn check_args(a: &ExtractArgs) -> Result<(), Error> {
 
 /// `claimdb extract --eval DIR`.
 pub fn eval(style: Style, dir: &Path) -> Result<()> {
-    // TODO(eval): `claimdb::extract::eval` is not in this tree yet. Once it is, this body is:
-    //     let report = claimdb::extract::eval::run_dir(dir)?;
-    //     style.out(&report, || report.render());
-    //     Ok(())
-    let _ = style;
-    Err(Error::Invalid(format!(
-        "cannot score {}: this build has no extraction evaluation",
-        dir.display()
-    ))
-    .into())
+    let report = claimdb::extract::eval::run_dir(dir)?;
+    style.out(&report, || report.render());
+    Ok(())
 }
 
 impl<'a> Document<'a> {
