@@ -151,11 +151,24 @@ impl Names {
             .trim_end_matches(['\'', '’']);
         let lower = text.to_lowercase();
         let run_words = words(text);
-        let kind = if lang.outlets.iter().any(|o| {
-            o.eq_ignore_ascii_case(text) || o.eq_ignore_ascii_case(lower.trim_start_matches("the "))
-        }) || run_words
-            .iter()
-            .any(|w| Lang::has(lang.outlet_name_words, w))
+        let outlet_noun_before = (1..=2).any(|d| {
+            from >= sentence_start + d
+                && Lang::has(lang.outlet_nouns, &doc.tok_text(from - d).to_lowercase())
+        });
+        let single_outlet = run_words.iter().any(|w| {
+            lang.outlets
+                .iter()
+                .any(|o| !o.contains(' ') && o.len() > 2 && o.eq_ignore_ascii_case(w))
+        });
+        let kind = if outlet_noun_before
+            || single_outlet
+            || lang.outlets.iter().any(|o| {
+                o.eq_ignore_ascii_case(text)
+                    || o.eq_ignore_ascii_case(lower.trim_start_matches("the "))
+            })
+            || run_words
+                .iter()
+                .any(|w| Lang::has(lang.outlet_name_words, w))
         {
             EntKind::Outlet
         } else if run_words.iter().any(|w| Lang::has(lang.body_name_words, w))
@@ -229,6 +242,27 @@ impl Names {
         if kind == EntKind::Person && nw.len() == 1 && Lang::has(lang.function_words, &nw[0]) {
             return;
         }
+        // "Ellen and Tom Wexler": two people who share a name speak as a group.
+        if kind == EntKind::Person
+            && let Some(prev) = self.mentions.last().copied()
+            && prev.end + 1 == name_from
+            && doc.tok_text(prev.end).eq_ignore_ascii_case("and")
+            && self.ents[prev.ent].kind == EntKind::Person
+            && self.ents[prev.ent].words.len() == 1
+            && nw.len() >= 2
+        {
+            let both = doc.text[doc.toks[prev.tok].start..doc.toks[b - 1].end].to_string();
+            let g = self.find_or_add(&both, words(&both), EntKind::Group);
+            self.find_or_add(&name_text, nw, EntKind::Person);
+            self.mentions.pop();
+            self.mentions.push(Mention {
+                tok: prev.tok,
+                end: b,
+                ent: g,
+                subject: prev.subject,
+            });
+            return;
+        }
         let ent = self.find_or_add(&name_text, nw, kind);
         let e = &mut self.ents[ent];
         for t in titles {
@@ -241,8 +275,12 @@ impl Names {
                 e.countries.push(c);
             }
         }
-        let subject = *first_in_sentence;
-        *first_in_sentence = false;
+        let after_preposition =
+            a > sentence_start && Lang::has(lang.prepositions, &doc.tok_text(a - 1).to_lowercase());
+        let subject = *first_in_sentence && !after_preposition;
+        if !after_preposition {
+            *first_in_sentence = false;
+        }
         self.mentions.push(Mention {
             tok: name_from,
             end: b,
@@ -299,6 +337,15 @@ impl Names {
     /// The mention that covers token `k`.
     pub fn mention_at(&self, k: usize) -> Option<&Mention> {
         self.mentions.iter().find(|m| m.tok <= k && k < m.end)
+    }
+
+    /// Roles learnt from an apposition: "the council's spokeswoman, Priya Halvorsen".
+    pub fn learn_titles(&mut self, ent: usize, roles: &[String]) {
+        for r in roles {
+            if !self.ents[ent].titles.contains(r) {
+                self.ents[ent].titles.push(r.clone());
+            }
+        }
     }
 
     /// Record that `ent` was said to speak at token `k`: a salient mention.

@@ -66,6 +66,14 @@ pub struct Lang {
     pub audiences: &'static [&'static str],
     /// Determiners stripped from a speaker's name: "the", "a".
     pub determiners: &'static [&'static str],
+    /// Words that open a phrase of time, place or manner after a verb: "on", "in", "late".
+    pub adjuncts: &'static [&'static str],
+    /// Days and parts of days: "Tuesday", "tonight".
+    pub weekdays: &'static [&'static str],
+    /// Words after "said" that do not open a reported clause: "to", "goodbye".
+    pub not_clause_openers: &'static [&'static str],
+    /// Prepositions: a name after one is not a sentence's subject.
+    pub prepositions: &'static [&'static str],
 }
 
 /// A pronoun's gender, where the language marks it.
@@ -100,6 +108,14 @@ impl Lang {
         let w = word.trim_end_matches('.');
         Self::has(self.titles, w)
             || (w.len() > 3 && w.ends_with('s') && Self::has(self.titles, &w[..w.len() - 1]))
+    }
+
+    /// Whether a noun names a document, in the singular or the plural.
+    pub fn is_document(&self, word: &str) -> bool {
+        Self::has(self.document_nouns, word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|w| Self::has(self.document_nouns, w))
     }
 
     /// Whether two role words name the same role.
