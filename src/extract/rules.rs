@@ -188,27 +188,50 @@ impl<'d, 'a> Rules<'d, 'a> {
             s.trim_end_matches("'s").trim_end_matches("’s").to_string()
         };
         let joined = ws.join(" ");
+        // The head noun: before "of", "to", "for", "at", "in" ("the ambassador to the United
+        // States", "the head of the White House").
         let head_pos = ws
             .iter()
-            .position(|w| w == "of")
-            .map_or(ws.len(), |p| p.max(1));
+            .enumerate()
+            .skip(1)
+            .find(|(_, w)| {
+                matches!(
+                    w.as_str(),
+                    "of" | "to" | "for" | "at" | "in" | "from" | "with" | "on"
+                )
+            })
+            .map_or(ws.len(), |(p, _)| p);
         let head = ws[head_pos - 1]
             .trim_end_matches("'s")
             .trim_end_matches("’s")
             .to_string();
+        let head_tok = a + head_pos - 1;
+        let head_lower = !is_cap(self.t(head_tok)) || self.opens_sentence(head_tok);
         // Respondents: "eight out of ten students", "about a third", "93 percent of people".
         let counted = lang.quantifiers.iter().any(|q| {
             let q = q.to_lowercase();
             joined.split(' ').any(|w| w == q) || (q.contains(' ') && joined.contains(&q))
         }) && (ws.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
-            || joined.contains("out of")
-            || joined.contains("third")
-            || joined.contains("half")
-            || joined.contains("quarter")
-            || joined.contains("those questioned")
-            || joined.contains("respondents")
-            || joined.contains("majority"));
-        if counted {
+            || [
+                "out of",
+                "third",
+                "half",
+                "quarter",
+                "those questioned",
+                "respondents",
+                "majority",
+            ]
+            .iter()
+            .any(|p| joined.contains(p)));
+        if counted
+            && !ws.iter().any(|w| {
+                Lang::has(lang.group_nouns, w)
+                    && !matches!(
+                        w.as_str(),
+                        "people" | "students" | "respondents" | "participants" | "voters"
+                    )
+            })
+        {
             if let Some(d) = self.names.latest(EntKind::Document, None, a) {
                 return Some(Who {
                     speaker: None,
@@ -222,7 +245,6 @@ impl<'d, 'a> Rules<'d, 'a> {
                 ..Who::default()
             });
         }
-        // Names inside.
         let ments: Vec<usize> = self
             .names
             .mentions
@@ -230,9 +252,8 @@ impl<'d, 'a> Rules<'d, 'a> {
             .filter(|m| m.tok >= a && m.end <= b && m.end > m.tok)
             .map(|m| m.ent)
             .collect();
-        let head_is_doc =
-            Lang::has(lang.document_nouns, &head) && !is_cap(self.t(a + head_pos - 1));
-        if head_is_doc {
+        // A document: "the study", "A NASA statement", "Results", "court filings".
+        if lang.is_document(&head) && head_lower {
             let name = text_of(self, a);
             let generic = ws
                 .iter()
@@ -258,16 +279,121 @@ impl<'d, 'a> Rules<'d, 'a> {
             let name = if generic && ments.is_empty() {
                 match self.names.latest(EntKind::Document, Some(&head), a) {
                     Some(d) => self.names.ents[d].name.clone(),
-                    None => head.clone(),
+                    None => match self.names.latest(EntKind::Document, None, a) {
+                        Some(d)
+                            if matches!(
+                                head.as_str(),
+                                "results" | "findings" | "data" | "figures"
+                            ) =>
+                        {
+                            self.names.ents[d].name.clone()
+                        }
+                        _ => lower_first(&name),
+                    },
                 }
             } else {
                 name
             };
             let d = self.names.add_phrase(&name, EntKind::Document, a);
+            // A statement speaks for whoever issued it: "a statement on the ministry's
+            // website", "Kemwell's statement"; a study or a survey speaks for itself.
+            let issued = lang.is_statement(&head);
+            let owner = if issued {
+                ments
+                    .iter()
+                    .copied()
+                    .find(|&e| matches!(self.names.ents[e].kind, EntKind::Body | EntKind::Person))
+                    .map(|e| self.names.ents[e].name.clone())
+                    .or_else(|| {
+                        (a..b)
+                            .map(|k| self.lw(k))
+                            .find(|w| {
+                                (w.ends_with("'s") || w.ends_with("’s"))
+                                    && Lang::has(
+                                        lang.body_nouns,
+                                        w.trim_end_matches("'s").trim_end_matches("’s"),
+                                    )
+                            })
+                            .map(|w| {
+                                let body =
+                                    w.trim_end_matches("'s").trim_end_matches("’s").to_string();
+                                self.names
+                                    .latest(EntKind::Body, Some(&body), a)
+                                    .map_or(body, |e| self.names.ents[e].name.clone())
+                            })
+                    })
+            } else {
+                None
+            };
             return Some(Who {
-                speaker: None,
+                speaker: owner,
                 via: Some(self.names.ents[d].name.clone()),
                 ent: None,
+                named: true,
+            });
+        }
+        // A role: "the ambassador", "the President of Russia", "the head of the White House".
+        let title_words: Vec<String> = ws[..head_pos]
+            .iter()
+            .filter(|w| lang.is_title(w))
+            .cloned()
+            .collect();
+        let role_first = head_lower
+            && lang.is_title(&head)
+            && !title_words.is_empty()
+            && !Lang::has(lang.group_nouns, &head);
+        if role_first && (ments.is_empty() || Lang::has(lang.determiners, &ws[0])) {
+            let countries: Vec<usize> = ws
+                .iter()
+                .filter_map(|w| lang.country(w))
+                .chain(ments.iter().flat_map(|&e| {
+                    self.names.ents[e]
+                        .words
+                        .iter()
+                        .filter_map(|w| lang.country(w))
+                        .collect::<Vec<_>>()
+                }))
+                .collect();
+            let outlet = ments
+                .iter()
+                .find(|&&e| self.names.ents[e].kind == EntKind::Outlet)
+                .map(|&e| self.names.ents[e].name.clone());
+            if let Some(e) = self.names.title(lang, &title_words, &countries, a) {
+                let mut w = self.who_of(e, false);
+                w.via = w.via.or(outlet);
+                return Some(w);
+            }
+            if ments.is_empty() {
+                return Some(Who {
+                    speaker: Some(text_of(self, a)),
+                    ..Who::default()
+                });
+            }
+        }
+        // A group: "experts", "Pew researchers", "two people familiar with the talks".
+        let group_at = ws[..head_pos]
+            .iter()
+            .rposition(|w| Lang::has(lang.group_nouns, w));
+        if let Some(g) = group_at
+            && head_lower
+            && (g == head_pos - 1
+                || ws[..g]
+                    .iter()
+                    .any(|w| w.chars().all(|c| c.is_ascii_digit()) || Lang::has(NUMBERS, w)))
+            && ws.len() <= 8
+        {
+            let first_word_proper = self.names.mention_at(a).is_some();
+            let name = text_of(self, a);
+            let name = if first_word_proper {
+                name
+            } else {
+                lower_first(&name)
+            };
+            let e = self.names.add_phrase(&name, EntKind::Group, a);
+            return Some(Who {
+                speaker: Some(name),
+                via: None,
+                ent: Some(e),
                 named: true,
             });
         }
@@ -323,51 +449,17 @@ impl<'d, 'a> Rules<'d, 'a> {
                 .find_or_add(&name, vec![ws[0].clone()], EntKind::Person);
             return Some(self.who_of(e, true));
         }
-        // A role: "the ambassador", "the President of Russia".
-        let title_words: Vec<String> = ws[..head_pos]
-            .iter()
-            .filter(|w| lang.is_title(w))
-            .cloned()
-            .collect();
-        if lang.is_title(&head) && !title_words.is_empty() && !Lang::has(lang.group_nouns, &head) {
-            let countries: Vec<usize> = ws.iter().filter_map(|w| lang.country(w)).collect();
-            if let Some(e) = self.names.title(lang, &title_words, &countries, a) {
+        // A body: "the agency", "the county council", "the company".
+        if Lang::has(lang.body_nouns, &head) && head_lower && ws.len() <= 5 {
+            if let Some(e) = self
+                .names
+                .latest(EntKind::Body, Some(&head), a)
+                .or_else(|| self.names.latest(EntKind::Body, None, a))
+            {
                 return Some(self.who_of(e, false));
             }
             return Some(Who {
                 speaker: Some(text_of(self, a)),
-                ..Who::default()
-            });
-        }
-        if Lang::has(lang.group_nouns, &head) {
-            let mut name = text_of(self, a);
-            if !ws.iter().skip(1).any(|_| true)
-                || !is_cap(&name[1..].chars().take(0).collect::<String>())
-            {
-                // "Experts" opening a sentence is "experts".
-                let first_word_proper = self.names.mention_at(a).is_some();
-                if !first_word_proper {
-                    name = lower_first(&name);
-                }
-            }
-            if ws.len() > 4 {
-                return None;
-            }
-            let g = self.names.add_phrase(&name, EntKind::Group, a);
-            return Some(Who {
-                speaker: Some(name),
-                via: None,
-                ent: Some(g),
-                named: true,
-            });
-        }
-        if Lang::has(lang.body_nouns, &head) && ws.len() <= 4 {
-            if let Some(e) = self.names.latest(EntKind::Body, None, a) {
-                return Some(self.who_of(e, false));
-            }
-            let name = text_of(self, a);
-            return Some(Who {
-                speaker: Some(name),
                 ..Who::default()
             });
         }
@@ -493,8 +585,9 @@ impl<'d, 'a> Rules<'d, 'a> {
         let mut k = end;
         while k > a {
             let w = self.lw(k - 1);
-            if k < end {
-                if matches!(w.as_str(), "but" | "and" | "so" | "then" | "yet")
+            {
+                if k < end
+                    && matches!(w.as_str(), "but" | "and" | "so" | "then" | "yet")
                     && (w != "and" || k < a + 2 || !is_cap(self.t(k - 2)) || !is_cap(self.t(k)))
                 {
                     a = k;
@@ -1088,9 +1181,13 @@ impl<'d, 'a> Rules<'d, 'a> {
                 {
                     // "Biden, in an interview with ABC News, answered ...": the predicate is
                     // the claim, unless a verb of saying follows (then that rule takes it).
-                    let has_cue = (e + 1..=last)
-                        .take(4)
-                        .any(|j| self.cue_at(j, last).is_some());
+                    let has_cue = (e + 1..=last).take(4).any(|j| {
+                        self.cue_at(j, last).is_some_and(|c| {
+                            c.end <= last
+                                && (self.lw(c.end) == "that"
+                                    || self.opens_clause(c.end, &self.lw(j)))
+                        })
+                    });
                     let named = self
                         .names
                         .mentions
@@ -1157,7 +1254,10 @@ impl<'d, 'a> Rules<'d, 'a> {
         let lang = self.lang;
         let mut k = cs;
         while k <= last {
-            if self.is_punct(k, ";") {
+            if self.is_punct(k, ";")
+                || self.is_punct(k, "(")
+                || (self.is_punct(k, "—") && k > cs + 3)
+            {
                 return k;
             }
             if self.is_punct(k, ",") && k < last && self.plain(k + 1) {
@@ -1396,17 +1496,22 @@ impl<'d, 'a> Rules<'d, 'a> {
         let floor = self.prev_quote_end(c.at, first).max(first);
         let verb = self.lw(c.at);
         // Inverted and trailing: "CLAUSE, said Naomi Pryce, an analyst."
-        if c.at > floor + 1 && self.is_punct(c.at - 1, ",") && !c.naming {
+        let after_opens_name = c.end <= last
+            && self.plain(c.end)
+            && (Lang::has(lang.determiners, &self.lw(c.end))
+                || lang.is_title(&self.lw(c.end))
+                || Lang::has(lang.adjuncts, &self.lw(c.end))
+                || is_cap(self.t(c.end)));
+        if c.at > floor + 1
+            && self.is_punct(c.at - 1, ",")
+            && !c.naming
+            && after_opens_name
+            && !Lang::has(lang.object_verbs, &verb)
+        {
             let comma = c.at - 1;
             if let Some((who, end)) = self.who_after(c.end, last)
                 && (end > last
-                    || (end..=last)
-                        .all(|x| self.plain(x) || !self.doc.toks[x].word && !self.doc.toks[x].mark)
-                        && self
-                            .names
-                            .mentions
-                            .iter()
-                            .any(|m| m.tok >= c.end && m.tok <= last))
+                    || (end..=last).all(|x| !self.doc.toks[x].word && !self.doc.toks[x].mark))
             {
                 let cs = self.skip_connectives(floor, comma);
                 if comma > cs && !self.covered_by_quote(cs, comma) {
@@ -1553,7 +1658,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         // A nested report: "A NASA statement says scientists believe ...".
-        if who.via.is_some() {
+        if who.via.is_some() && (who.speaker.is_none() || !who.named) {
             let mut j = cs;
             while j <= last && j < cs + 6 && self.plain(j) {
                 if let Some(c2) = self.cue_at(j, last)
@@ -1689,7 +1794,14 @@ impl<'d, 'a> Rules<'d, 'a> {
         if Lang::has(OPENERS, &w) {
             return true;
         }
-        // After "said" and its like, a bare noun may open the clause ("said bond investors
+        // A bare noun phrase followed soon by a finite verb: "personality is not lost",
+        // "speaking a country's language is".
+        let aux = (k + 1..self.doc.toks.len().min(k + 6))
+            .take_while(|&j| self.plain(j))
+            .any(|j| Lang::has(self.lang.auxiliaries, &self.lw(j)));
+        if aux {
+            return true;
+        } // After "said" and its like, a bare noun may open the clause ("said bond investors
         // would"); after "found" or "believe" it is more often an object.
         matches!(
             verb,
@@ -1750,6 +1862,29 @@ impl<'d, 'a> Rules<'d, 'a> {
         Some((who, after))
     }
 }
+
+/// Number words that count people: "two people familiar with the talks".
+const NUMBERS: &[&str] = &[
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "several",
+    "some",
+    "many",
+    "dozens",
+    "hundreds",
+    "thousands",
+    "few",
+    "other",
+    "senior",
+    "local",
+];
 
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();

@@ -43,6 +43,8 @@ pub struct Lang {
     pub body_nouns: &'static [&'static str],
     /// Nouns for documents that can be credited: "study", "statement".
     pub document_nouns: &'static [&'static str],
+    /// Of those, the ones issued by someone who then is the speaker: "statement".
+    pub statement_nouns: &'static [&'static str],
     /// Nouns for media outlets: "newspaper", "broadcaster".
     pub outlet_nouns: &'static [&'static str],
     /// Words inside a name that make it a body, not a person: "Ministry", "University".
@@ -72,6 +74,8 @@ pub struct Lang {
     pub weekdays: &'static [&'static str],
     /// Words after "said" that do not open a reported clause: "to", "goodbye".
     pub not_clause_openers: &'static [&'static str],
+    /// Auxiliary and modal verbs: one soon after a bare noun shows a clause.
+    pub auxiliaries: &'static [&'static str],
     /// Prepositions: a name after one is not a sentence's subject.
     pub prepositions: &'static [&'static str],
 }
@@ -116,6 +120,12 @@ impl Lang {
             || word
                 .strip_suffix('s')
                 .is_some_and(|w| Self::has(self.document_nouns, w))
+    }
+
+    /// Whether a document speaks for whoever issued it ("statement", "press release"),
+    /// unlike a study or a survey, which speaks for itself.
+    pub fn is_statement(&self, word: &str) -> bool {
+        Self::has(self.statement_nouns, word)
     }
 
     /// Whether two role words name the same role.
