@@ -181,6 +181,25 @@ impl Names {
         } else {
             EntKind::Person
         };
+        // "a member of the US House of Representatives Matt Goetz": a person after a role,
+        // inside what reads as a body's name.
+        let person_tail = (a..b)
+            .rev()
+            .find(|&t| lang.is_title(&doc.tok_text(t).to_lowercase()))
+            .is_some_and(|t| {
+                let tail = t + 1..b;
+                !tail.is_empty()
+                    && tail.len() <= 4
+                    && tail.clone().all(|k| {
+                        let w = doc.tok_text(k).to_lowercase();
+                        is_cap(doc.tok_text(k))
+                            && !Lang::has(lang.body_name_words, &w)
+                            && !Lang::has(lang.outlet_name_words, &w)
+                            && !lang.is_title(&w)
+                            && lang.country(&w).is_none()
+                    })
+            });
+        let kind = if person_tail { EntKind::Person } else { kind };
         let mut titles = Vec::new();
         let mut countries = Vec::new();
         let mut name_from = a;

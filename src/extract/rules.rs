@@ -127,6 +127,12 @@ impl<'d, 'a> Rules<'d, 'a> {
                         f.via = Some(v.clone());
                     }
                 }
+                if self.found.len() > before
+                    && let Some(l) = &mut self.last
+                    && l.via.is_none()
+                {
+                    l.via = Some(v);
+                }
             }
         }
         self.found.sort_by_key(|f| (f.start, f.end));
@@ -827,7 +833,19 @@ impl<'d, 'a> Rules<'d, 'a> {
                             || (ct + 2 < doc.toks.len()
                                 && doc.toks[ct + 2].para != doc.toks[ct].para)
                     });
-                    if starts_paragraph && whole && inner_words >= 4 && !q.single {
+                    let para_start = doc.paras[doc.toks[open_tok.unwrap_or(first)].para].0;
+                    let follows_in_paragraph = open_tok == Some(first)
+                        && self
+                            .found
+                            .iter()
+                            .any(|f| f.start >= para_start && f.start < q.open)
+                        && close_tok.is_none_or(|ct| {
+                            (ct + 1..=last).all(|j| !doc.toks[j].word && !doc.toks[j].mark)
+                        });
+                    if (starts_paragraph && whole || follows_in_paragraph)
+                        && inner_words >= 4
+                        && !q.single
+                    {
                         match &self.last {
                             Some(w) => {
                                 confidence = 0.55;
@@ -860,6 +878,31 @@ impl<'d, 'a> Rules<'d, 'a> {
                 continue;
             }
             let at = open_tok.unwrap_or(first);
+            // Words of the writer's before the quotation, in the same clause: mixed speech.
+            if let (Some(ot), Some(ct)) = (open_tok, close_tok)
+                && ot > first
+                && q.parts.len() == 1
+            {
+                let from = self.skip_connectives(self.prev_quote_end(ot, first), ot);
+                let lead = (from..ot).filter(|&j| self.plain(j)).count();
+                let has_cue = (from..ot).any(|j| self.cue_at(j, last).is_some())
+                    || (from..ot).any(|j| self.is_punct(j, ":") || self.is_punct(j, ","));
+                if lead >= 3 && !has_cue && !self.used[from] {
+                    let end = doc.toks[ct].end;
+                    self.push(Found {
+                        start: doc.toks[from].start,
+                        end,
+                        speaker: who.speaker.clone(),
+                        via: who.via.clone(),
+                        cue: cue.clone(),
+                        kind: Kind::Mixed,
+                        confidence: confidence - 0.1,
+                    });
+                    self.remember(&who, at);
+                    self.mark_cue(ct, last);
+                    continue;
+                }
+            }
             for (s, e) in parts {
                 self.push(Found {
                     start: s,
@@ -873,13 +916,17 @@ impl<'d, 'a> Rules<'d, 'a> {
             }
             self.remember(&who, at);
             if let Some(ct) = close_tok {
-                // Mark the cue's words as used so the reported-speech rules skip them.
-                let mut k = ct + 1;
-                while k <= last && !doc.toks[k].mark && k < ct + 12 {
-                    self.used[k] = true;
-                    k += 1;
-                }
+                self.mark_cue(ct, last);
             }
+        }
+    }
+
+    /// Mark the cue after a closing mark as used, so the reported-speech rules skip it.
+    fn mark_cue(&mut self, ct: usize, last: usize) {
+        let mut k = ct + 1;
+        while k <= last && !self.doc.toks[k].mark && k < ct + 12 {
+            self.used[k] = true;
+            k += 1;
         }
     }
 
@@ -1115,6 +1162,22 @@ impl<'d, 'a> Rules<'d, 'a> {
 
     fn credits_in(&mut self, first: usize, last: usize) {
         let lang = self.lang;
+        // "In a press release, she said ...": the document relays the sentence's claims.
+        let k0 = self.skip_connectives(first, last);
+        if k0 < last && self.plain(k0) && self.lw(k0) == "in" {
+            let comma = (k0 + 1..=last.min(k0 + 8)).find(|&j| self.is_punct(j, ","));
+            if let Some(c) = comma
+                && let Some(d) =
+                    (k0 + 1..c).rfind(|&j| self.plain(j) && lang.is_document(&self.lw(j)))
+                && self.lw(d) != "interview"
+            {
+                let mut s0 = k0 + 1;
+                while s0 < d && Lang::has(lang.determiners, &self.lw(s0)) {
+                    s0 += 1;
+                }
+                self.sentence_via = Some(self.span(s0, c).to_string());
+            }
+        }
         let mut k = first;
         while k <= last {
             if self.used[k] || !self.plain(k) {
@@ -1133,6 +1196,29 @@ impl<'d, 'a> Rules<'d, 'a> {
                 continue;
             };
             let at_start = self.only_connectives(first, k);
+            // "For her, Canada is ...": the pronoun's view.
+            if matches!(phrase, "for" | "for her" | "for him" | "for them") {
+                let p = if phrase == "for" { k + 1 } else { pe - 1 };
+                if at_start
+                    && p + 1 <= last
+                    && self.is_punct(p + 1, ",")
+                    && let Some(g) = lang.pronoun(&self.lw(p))
+                    && g != Gender::Other
+                    && let Some(e) = self.names.pronoun(g, p)
+                {
+                    let who = self.who_of(e, false);
+                    let cs = p + 2;
+                    let ce = self.clause_end(cs, last);
+                    if ce > cs + 2 {
+                        let cue = self.span(k, p + 1).to_string();
+                        self.add_clause(cs, ce, who, cue, 0.6, k);
+                    }
+                    k = last + 1;
+                } else {
+                    k = pe;
+                }
+                continue;
+            }
             let after_comma = k > first && self.is_punct(k - 1, ",");
             // The credited: up to a comma or the end of the sentence.
             let mut e = pe;
@@ -1145,16 +1231,6 @@ impl<'d, 'a> Rules<'d, 'a> {
                 e += 1;
             }
             if e == pe {
-                k += 1;
-                continue;
-            }
-            if matches!(phrase, "for" | "for her" | "for him")
-                && !(at_start && e == pe + 1 - (phrase != "for") as usize)
-            {
-                k += 1;
-                continue;
-            }
-            if matches!(phrase, "for") {
                 k += 1;
                 continue;
             }
