@@ -1200,7 +1200,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             if matches!(phrase, "for" | "for her" | "for him" | "for them") {
                 let p = if phrase == "for" { k + 1 } else { pe - 1 };
                 if at_start
-                    && p + 1 <= last
+                    && p < last
                     && self.is_punct(p + 1, ",")
                     && let Some(g) = lang.pronoun(&self.lw(p))
                     && g != Gender::Other
