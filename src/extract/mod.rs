@@ -69,7 +69,7 @@ pub fn extract(text: &str, cx: &Context) -> Vec<Candidate> {
         if f.end <= f.start {
             continue;
         }
-        match kept.iter_mut().find(|k| {
+        match kept.iter_mut().rev().take(8).find(|k| {
             overlap(k.start, k.end, f.start, f.end) * 2 > (f.end - f.start).min(k.end - k.start)
         }) {
             Some(k) => {

@@ -45,6 +45,8 @@ pub struct Mention {
 pub struct Names {
     pub ents: Vec<Entity>,
     pub mentions: Vec<Mention>,
+    /// The entities that have each word in their name.
+    by_word: std::collections::HashMap<String, Vec<usize>>,
 }
 
 pub fn words(s: &str) -> Vec<String> {
@@ -320,6 +322,7 @@ impl Names {
                 e.name = name.to_string();
                 e.words = nw;
                 e.strong = true;
+                self.index(i);
             }
             return i;
         }
@@ -333,13 +336,23 @@ impl Names {
             gender: None,
             strong,
         });
+        self.index(self.ents.len() - 1);
         self.ents.len() - 1
     }
 
     pub fn find(&self, nw: &[String], kind: EntKind) -> Option<usize> {
         // The longest, then latest, entity whose words include these.
         let mut best: Option<usize> = None;
-        for (i, e) in self.ents.iter().enumerate() {
+        let mut seen: Vec<usize> = nw
+            .iter()
+            .filter_map(|w| self.by_word.get(w))
+            .flatten()
+            .copied()
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for i in seen {
+            let e = &self.ents[i];
             let compatible = e.kind == kind
                 || (kind == EntKind::Person && e.kind != EntKind::Document)
                 || (e.kind == EntKind::Person && kind != EntKind::Document);
@@ -353,9 +366,39 @@ impl Names {
         best
     }
 
+    /// Index the words of entity `i`'s name.
+    fn index(&mut self, i: usize) {
+        for w in self.ents[i].words.clone() {
+            let v = self.by_word.entry(w).or_default();
+            if v.last() != Some(&i) && !v.contains(&i) {
+                v.push(i);
+            }
+        }
+    }
+
+    /// The mentions before token `k`, the latest few hundred of them.
+    fn before(&self, k: usize) -> &[Mention] {
+        let i = self.mentions.partition_point(|m| m.tok < k);
+        &self.mentions[i.saturating_sub(300)..i]
+    }
+
+    /// The mentions inside tokens `a..b`.
+    pub fn within(&self, a: usize, b: usize) -> impl Iterator<Item = &Mention> {
+        let i = self.mentions.partition_point(|m| m.tok < a);
+        self.mentions[i..]
+            .iter()
+            .take_while(move |m| m.tok < b)
+            .filter(move |m| m.end <= b && m.end > m.tok)
+    }
+
     /// The mention that covers token `k`.
     pub fn mention_at(&self, k: usize) -> Option<&Mention> {
-        self.mentions.iter().find(|m| m.tok <= k && k < m.end)
+        let i = self.mentions.partition_point(|m| m.tok <= k);
+        self.mentions[..i]
+            .iter()
+            .rev()
+            .take(4)
+            .find(|m| m.tok <= k && k < m.end)
     }
 
     /// Roles learnt from an apposition: "the council's spokeswoman, Priya Halvorsen".
@@ -370,13 +413,16 @@ impl Names {
     /// Record that `ent` was said to speak at token `k`: a salient mention.
     pub fn spoke(&mut self, ent: usize, k: usize) {
         self.ents[ent].strong = true;
-        self.mentions.push(Mention {
-            tok: k,
-            end: k,
-            ent,
-            subject: true,
-        });
-        self.mentions.sort_by_key(|m| m.tok);
+        let at = self.mentions.partition_point(|m| m.tok <= k);
+        self.mentions.insert(
+            at,
+            Mention {
+                tok: k,
+                end: k,
+                ent,
+                subject: true,
+            },
+        );
     }
 
     /// What a pronoun at token `k` stands for: the latest fitting entity, preferring one
@@ -388,7 +434,7 @@ impl Names {
             }
             Gender::Other => e.kind != EntKind::Person,
         };
-        let before: Vec<&Mention> = self.mentions.iter().filter(|m| m.tok < k).collect();
+        let before = self.before(k);
         let found = before
             .iter()
             .rev()
@@ -420,7 +466,7 @@ impl Names {
         countries: &[usize],
         k: usize,
     ) -> Option<usize> {
-        let before: Vec<&Mention> = self.mentions.iter().filter(|m| m.tok < k).collect();
+        let before = self.before(k);
         let fits_country = |e: &Entity| {
             countries.is_empty()
                 || e.countries.is_empty()
@@ -449,15 +495,10 @@ impl Names {
 
     /// The latest entity of a kind before token `k`, whose words include `head` if given.
     pub fn latest(&self, kind: EntKind, head: Option<&str>, k: usize) -> Option<usize> {
-        self.mentions
-            .iter()
-            .rev()
-            .filter(|m| m.tok < k)
-            .map(|m| m.ent)
-            .find(|&e| {
-                self.ents[e].kind == kind
-                    && head.is_none_or(|h| self.ents[e].words.iter().any(|w| w == h))
-            })
+        self.before(k).iter().rev().map(|m| m.ent).find(|&e| {
+            self.ents[e].kind == kind
+                && head.is_none_or(|h| self.ents[e].words.iter().any(|w| w == h))
+        })
     }
 
     /// Register a document, group or body named by a common noun phrase ("a new study",
@@ -479,6 +520,7 @@ impl Names {
                     gender: None,
                     strong: true,
                 });
+                self.index(self.ents.len() - 1);
                 self.ents.len() - 1
             }
         };

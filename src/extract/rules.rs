@@ -115,10 +115,27 @@ impl<'d, 'a> Rules<'d, 'a> {
 
     pub fn run(&mut self) {
         let sents = self.doc.sents.clone();
+        // The quotations that close (or, unclosed, end) in each sentence.
+        let mut by_sentence: Vec<Vec<usize>> = vec![Vec::new(); sents.len()];
+        for (i, q) in self.doc.quotes.iter().enumerate() {
+            let end = match q.close {
+                Some(c) => c,
+                None => q.end().saturating_sub(1),
+            };
+            let tok = self
+                .doc
+                .toks
+                .partition_point(|t| t.start <= end)
+                .saturating_sub(1);
+            let si = sents.partition_point(|s| s.first <= tok).saturating_sub(1);
+            if si < by_sentence.len() {
+                by_sentence[si].push(i);
+            }
+        }
         for (si, s) in sents.iter().enumerate() {
             let before = self.found.len();
             self.sentence_via = None;
-            self.quotes_in(si, s.first, s.last);
+            self.quotes_in(std::mem::take(&mut by_sentence[si]), s.first, s.last);
             self.credits_in(s.first, s.last);
             self.reported_in(s.first, s.last);
             if let Some(v) = self.sentence_via.take() {
@@ -148,8 +165,12 @@ impl<'d, 'a> Rules<'d, 'a> {
     fn push(&mut self, f: Found) {
         let s = f.start;
         let e = f.end;
-        for (k, t) in self.doc.toks.iter().enumerate() {
-            if t.start >= s && t.end <= e {
+        let from = self.doc.toks.partition_point(|t| t.start < s);
+        for k in from..self.doc.toks.len() {
+            if self.doc.toks[k].start >= e {
+                break;
+            }
+            if self.doc.toks[k].end <= e {
                 self.used[k] = true;
             }
         }
@@ -251,13 +272,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 ..Who::default()
             });
         }
-        let ments: Vec<usize> = self
-            .names
-            .mentions
-            .iter()
-            .filter(|m| m.tok >= a && m.end <= b && m.end > m.tok)
-            .map(|m| m.ent)
-            .collect();
+        let ments: Vec<usize> = self.names.within(a, b).map(|m| m.ent).collect();
         // A document: "the study", "A NASA statement", "Results", "court filings".
         if lang.is_document(&head) && head_lower {
             let name = text_of(self, a);
@@ -540,7 +555,7 @@ impl<'d, 'a> Rules<'d, 'a> {
     }
 
     fn opens_sentence(&self, k: usize) -> bool {
-        self.doc.sents.iter().any(|s| s.first == k)
+        self.doc.sent_first[k]
     }
 
     /// The subject before the verb at `v`, no further back than `floor`: its tokens, after
@@ -647,14 +662,8 @@ impl<'d, 'a> Rules<'d, 'a> {
         };
         let named_in = self
             .names
-            .mentions
-            .iter()
-            .find(|m| {
-                m.tok >= c0
-                    && m.end <= c1
-                    && m.end > m.tok
-                    && self.names.ents[m.ent].kind != EntKind::Outlet
-            })
+            .within(c0, c1)
+            .find(|m| self.names.ents[m.ent].kind != EntKind::Outlet)
             .map(|m| m.ent);
         let mut who = match (main, named_in) {
             (Some(w), Some(e)) if !w.named || w.speaker.is_none() => {
@@ -732,15 +741,11 @@ impl<'d, 'a> Rules<'d, 'a> {
             while f <= last && self.plain(f) && f < e + 8 {
                 f += 1;
             }
+            let named: Option<usize> = self.names.within(e + 1, f).next().map(|m| m.ent);
             if f > e + 1
                 && (!who.named || who.speaker.is_none())
-                && let Some(m) = self
-                    .names
-                    .mentions
-                    .iter()
-                    .find(|m| m.tok > e && m.end <= f && m.end > m.tok)
+                && let Some(e2) = named
             {
-                let e2 = m.ent;
                 let roles: Vec<String> = (s..e)
                     .map(|x| self.lw(x))
                     .filter(|w| self.lang.is_title(w))
@@ -757,27 +762,14 @@ impl<'d, 'a> Rules<'d, 'a> {
 
     // ----- Direct quotations -----
 
-    fn quotes_in(&mut self, _si: usize, first: usize, last: usize) {
+    fn quotes_in(&mut self, qs: Vec<usize>, first: usize, last: usize) {
         let doc = self.doc;
         let text = doc.text;
-        let s_start = doc.toks[first].start;
-        let s_end = doc.toks[last].end;
-        // The quotations that close (or end) in this sentence.
-        let qs: Vec<usize> = (0..doc.quotes.len())
-            .filter(|&i| {
-                let q = &doc.quotes[i];
-                let end = q.close.unwrap_or(q.end());
-                end >= s_start && end < s_end.max(s_start + 1)
-                    || (q.close.is_none() && q.end() > s_start && q.end() <= s_end)
-            })
-            .collect();
         let mut shared: Option<(Who, String)> = None;
         for qi in qs {
             let q = doc.quotes[qi].clone();
-            let open_tok = doc.toks.iter().position(|t| t.start == q.open);
-            let close_tok = q
-                .close
-                .and_then(|c| doc.toks.iter().position(|t| t.start == c));
+            let open_tok = doc.tok_starting(q.open);
+            let close_tok = q.close.and_then(|c| doc.tok_starting(c));
             let inner_words = (q.parts.iter())
                 .map(|(s, e)| words(&text[*s..*e]).len())
                 .sum::<usize>();
@@ -1015,12 +1007,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         let words_: Vec<String> = (s..e).map(|x| self.lw(x)).collect();
         let phrase = words_.join(" ");
-        let outlet_ment = self
-            .names
-            .mentions
-            .iter()
-            .find(|m| m.tok >= s && m.end <= e && m.end > m.tok)
-            .map(|m| m.ent);
+        let outlet_ment = self.names.within(s, e).next().map(|m| m.ent);
         let via = match outlet_ment {
             Some(m) if self.names.ents[m].kind == EntKind::Outlet => {
                 Some(self.names.ents[m].name.clone())
@@ -1266,9 +1253,8 @@ impl<'d, 'a> Rules<'d, 'a> {
                     });
                     let named = self
                         .names
-                        .mentions
-                        .iter()
-                        .find(|m| m.end == k - 1 && m.end > m.tok)
+                        .within(first, k - 1)
+                        .find(|m| m.end == k - 1)
                         .map(|m| m.ent);
                     if !has_cue && let Some(ent) = named {
                         let (cs, ce) = (e + 1, self.clause_end(e + 1, last));
@@ -1531,11 +1517,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             let e = self.names.pronoun(g, k)?;
             return Some(self.who_of(e, false));
         }
-        let m = self
-            .names
-            .mentions
-            .iter()
-            .find(|m| m.tok >= first && m.tok < before && m.end > m.tok && m.subject)?;
+        let m = self.names.within(first, before).find(|m| m.subject)?;
         let e = m.ent;
         Some(self.who_of(e, true))
     }
@@ -1798,11 +1780,9 @@ impl<'d, 'a> Rules<'d, 'a> {
                     confidence: 0.6,
                 });
                 self.remember(&who, a);
-                let close = self
-                    .doc
-                    .toks
-                    .iter()
-                    .position(|t| Some(t.start) == q.close)
+                let close = q
+                    .close
+                    .and_then(|c| self.doc.tok_starting(c))
                     .unwrap_or(j + 1);
                 return Some((who, close + 1));
             }

@@ -52,6 +52,8 @@ pub struct Doc<'a> {
     pub quotes: Vec<Quote>,
     pub toks: Vec<Tok>,
     pub sents: Vec<Sent>,
+    /// Whether a token opens a sentence.
+    pub sent_first: Vec<bool>,
 }
 
 /// Paragraphs: the non-blank lines.
@@ -259,29 +261,40 @@ impl<'a> Doc<'a> {
             quotes,
             toks: Vec::new(),
             sents: Vec::new(),
+            sent_first: Vec::new(),
         };
         doc.tokenize();
         doc.sentences();
         doc
     }
 
-    fn quote_at(&self, at: usize) -> Option<usize> {
-        self.quotes
+    /// Which quotation's inside covers each byte offset, as sorted ranges.
+    fn inside_index(&self) -> Vec<(usize, usize, usize)> {
+        let mut v: Vec<(usize, usize, usize)> = self
+            .quotes
             .iter()
-            .position(|q| q.parts.iter().any(|(s, e)| *s <= at && at < *e))
+            .enumerate()
+            .flat_map(|(i, q)| q.parts.iter().map(move |&(s, e)| (s, e, i)))
+            .collect();
+        v.sort_unstable();
+        v
     }
 
-    fn is_mark_at(&self, at: usize) -> bool {
-        self.quotes.iter().any(|q| {
-            q.open == at
-                || q.close == Some(at)
-                || q.parts.iter().skip(1).any(|(s, _)| {
-                    self.text[..*s]
-                        .char_indices()
-                        .next_back()
-                        .is_some_and(|(i, _)| i == at)
-                })
-        })
+    /// Byte offsets of every mark that opens, continues or closes a quotation.
+    fn mark_index(&self) -> std::collections::HashSet<usize> {
+        let mut set = std::collections::HashSet::new();
+        for q in &self.quotes {
+            set.insert(q.open);
+            if let Some(c) = q.close {
+                set.insert(c);
+            }
+            for (s, _) in q.parts.iter().skip(1) {
+                if let Some((i, _)) = self.text[..*s].char_indices().next_back() {
+                    set.insert(i);
+                }
+            }
+        }
+        set
     }
 
     fn tokenize(&mut self) {
@@ -343,14 +356,24 @@ impl<'a> Doc<'a> {
                 });
             }
         }
+        let inside = self.inside_index();
+        let marks = self.mark_index();
         for k in 0..self.toks.len() {
             let s = self.toks[k].start;
-            if !self.toks[k].word && self.is_mark_at(s) {
+            if !self.toks[k].word && marks.contains(&s) {
                 self.toks[k].mark = true;
             } else {
-                self.toks[k].quote = self.quote_at(s);
+                let i = inside.partition_point(|r| r.0 <= s);
+                self.toks[k].quote = (i > 0 && s < inside[i - 1].1).then(|| inside[i - 1].2);
             }
         }
+        self.sent_first = vec![false; self.toks.len()];
+    }
+
+    /// The token that starts at byte `at`, if any.
+    pub fn tok_starting(&self, at: usize) -> Option<usize> {
+        let i = self.toks.partition_point(|t| t.start < at);
+        (i < self.toks.len() && self.toks[i].start == at).then_some(i)
     }
 
     pub fn tok_text(&self, k: usize) -> &'a str {
@@ -406,6 +429,7 @@ impl<'a> Doc<'a> {
             }
             if ends {
                 self.sents.push(Sent { first, last: k });
+                self.sent_first[first] = true;
                 first = k + 1;
             }
         }
