@@ -224,7 +224,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             .find(|(_, w)| {
                 matches!(
                     w.as_str(),
-                    "of" | "to" | "for" | "at" | "in" | "from" | "with" | "on"
+                    "of" | "to" | "for" | "at" | "in" | "from" | "with" | "on" | "by"
                 )
             })
             .map_or(ws.len(), |(p, _)| p);
@@ -422,6 +422,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             let mut people = Vec::new();
             let mut via = None;
             let mut first = None;
+            let mut last_person = None;
             for e in ments {
                 let ent = &self.names.ents[e];
                 if ent.kind == EntKind::Outlet {
@@ -429,6 +430,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 } else if !people.contains(&ent.name) {
                     people.push(ent.name.clone());
                     first.get_or_insert(e);
+                    last_person = Some(e);
                 }
             }
             if people.is_empty() {
@@ -449,7 +451,10 @@ impl<'d, 'a> Rules<'d, 'a> {
                 });
             }
             if people.len() > 1 && !ws.iter().any(|w| w == "and") {
-                people.truncate(1);
+                // "Transport chief Omar Reyes": the name nearest the verb.
+                let l = people.len() - 1;
+                people.drain(..l);
+                first = last_person;
             }
             return Some(Who {
                 speaker: Some(people.join(" and ")),
@@ -598,8 +603,19 @@ impl<'d, 'a> Rules<'d, 'a> {
             skip_adverbs(&mut end);
         }
         let mut a = end;
-        while a > floor && self.plain(a - 1) && end - a < 12 {
-            a -= 1;
+        while a > floor && end - a < 12 {
+            if self.plain(a - 1) {
+                a -= 1;
+            } else if a >= floor + 2
+                && self.is_punct(a - 1, ".")
+                && self.plain(a - 2)
+                && lang.is_title(&self.lw(a - 2))
+            {
+                // "Dr. Mia Lund"
+                a -= 2;
+            } else {
+                break;
+            }
         }
         // What comes before a clause word is not the subject: "... and he said" -> "he";
         // a verb after "because" or "which" is not an attribution at all.
@@ -980,49 +996,78 @@ impl<'d, 'a> Rules<'d, 'a> {
     fn told_whom(&mut self, k: usize, last: usize) -> Option<(Option<String>, usize)> {
         let lang = self.lang;
         let mut e = k;
-        if e <= last && self.plain(e) && matches!(self.lw(e).as_str(), "to") {
+        if e <= last && self.plain(e) && self.lw(e) == "to" {
             e += 1;
         }
         let s = e;
-        while e <= last && self.plain(e) && e < s + 8 {
-            let w = self.lw(e);
-            if w == "that" || Lang::has(lang.adjuncts, &w) && e > s {
-                break;
-            }
-            e += 1;
-            // Stop after a name, a pronoun or an audience.
-            if is_cap(self.t(e - 1))
-                && !(e <= last
-                    && self.plain(e)
-                    && (is_cap(self.t(e)) || matches!(self.lw(e).as_str(), "of" | "de")))
-            {
-                break;
-            }
-            if lang.pronoun(&w).is_some() || Lang::has(lang.audiences, &w) {
-                break;
-            }
-        }
-        if e == s {
+        if e > last || !self.plain(e) {
             return None;
         }
-        let words_: Vec<String> = (s..e).map(|x| self.lw(x)).collect();
-        let phrase = words_.join(" ");
-        let outlet_ment = self.names.within(s, e).next().map(|m| m.ent);
-        let via = match outlet_ment {
+        let w0 = self.lw(e);
+        // A pronoun or an audience: "told him", "told reporters", "assured shareholders".
+        if matches!(w0.as_str(), "him" | "her" | "them" | "us" | "me" | "you")
+            || Lang::has(lang.audiences, &w0)
+        {
+            return Some((None, e + 1));
+        }
+        if e < last && Lang::has(lang.audiences, &format!("{w0} {}", self.lw(e + 1))) {
+            let via = if Lang::has(lang.outlet_nouns, &self.lw(e + 1)) {
+                self.names
+                    .latest(EntKind::Outlet, None, s)
+                    .map(|o| self.names.ents[o].name.clone())
+            } else {
+                None
+            };
+            return Some((via, e + 2));
+        }
+        // "the state broadcaster CRT", "the newspaper", "the BBC", "Daily Herald reporters".
+        if Lang::has(lang.determiners, &w0) {
+            e += 1;
+        }
+        let mut outlet_noun = false;
+        while e <= last && self.plain(e) && e < s + 4 && !is_cap(self.t(e)) {
+            let w = self.lw(e);
+            if Lang::has(lang.outlet_nouns, &w) {
+                outlet_noun = true;
+                e += 1;
+            } else if outlet_noun || w == "that" {
+                break;
+            } else if e + 1 <= last
+                && self.plain(e + 1)
+                && (Lang::has(lang.outlet_nouns, &self.lw(e + 1)) || is_cap(self.t(e + 1)))
+                && !is_cap(self.t(e))
+                && e == s + 1
+            {
+                e += 1; // "the state broadcaster", "the daily Kontra"
+            } else {
+                break;
+            }
+        }
+        let run_start = e;
+        while e <= last
+            && self.plain(e)
+            && (is_cap(self.t(e)) || (e > run_start && matches!(self.lw(e).as_str(), "of" | "de")))
+        {
+            e += 1;
+        }
+        if e == run_start && !outlet_noun {
+            return None;
+        }
+        // "Daily Herald reporters": the audience after the name.
+        if e <= last && self.plain(e) && Lang::has(lang.audiences, &self.lw(e)) {
+            e += 1;
+        }
+        let ment = self.names.within(s, e).next().map(|m| m.ent);
+        let via = match ment {
             Some(m) if self.names.ents[m].kind == EntKind::Outlet => {
                 Some(self.names.ents[m].name.clone())
             }
             Some(_) => None,
-            None if words_.iter().any(|w| Lang::has(lang.outlet_nouns, w)) => self
+            None if e > run_start => Some(self.span(run_start, e).to_string()),
+            None => self
                 .names
                 .latest(EntKind::Outlet, None, s)
                 .map(|o| self.names.ents[o].name.clone()),
-            None if Lang::has(lang.audiences, &phrase)
-                || words_.iter().any(|w| lang.pronoun(w).is_some()) =>
-            {
-                None
-            }
-            None => None,
         };
         Some((via, e))
     }
@@ -1892,6 +1937,9 @@ impl<'d, 'a> Rules<'d, 'a> {
         let as_at = as_at?;
         let mut after = as_at + 2;
         if after <= last && (self.is_punct(after, ":") || self.is_punct(after, ",")) {
+            after += 1;
+        }
+        if after <= last && self.plain(after) && self.lw(after) == "that" {
             after += 1;
         }
         let (speaker_who, relay_who);

@@ -1576,6 +1576,13 @@ pub static ENGLISH: Lang = Lang {
         "weren't",
     ],
     audiences: &[
+        "shareholders",
+        "both sides",
+        "the crowd",
+        "the court",
+        "parliament",
+        "lawmakers",
+        "the public",
         "reporters",
         "journalists",
         "the press",
