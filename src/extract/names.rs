@@ -427,25 +427,42 @@ impl Names {
 
     /// What a pronoun at token `k` stands for: the latest fitting entity, preferring one
     /// that opened its sentence or spoke.
-    pub fn pronoun(&mut self, g: Gender, k: usize) -> Option<usize> {
+    /// What a pronoun at token `k` stands for. `sentence` and `previous` are the first
+    /// tokens of the pronoun's sentence and of the one before it.
+    pub fn pronoun(
+        &mut self,
+        g: Gender,
+        plural: bool,
+        k: usize,
+        sentence: usize,
+        previous: usize,
+    ) -> Option<usize> {
         let fits = |e: &Entity| match g {
             Gender::Masculine | Gender::Feminine => {
                 e.kind == EntKind::Person && e.strong && e.gender.is_none_or(|x| x == g)
             }
-            Gender::Other => e.kind != EntKind::Person,
+            // "they": a group or a body; "it": a body or a document.
+            Gender::Other if plural => e.kind != EntKind::Person,
+            Gender::Other => !matches!(e.kind, EntKind::Person | EntKind::Group),
         };
         let before = self.before(k);
+        // The latest that opened its sentence or spoke; a name that the sentence before
+        // opens with counts too ("But for Catalan, ... . He noted"), but not one earlier in
+        // the pronoun's own sentence ("Under questioning from Marsh, he said").
         let found = before
             .iter()
             .rev()
             .take(40)
-            .find(|m| m.subject && fits(&self.ents[m.ent]))
+            .find(|m| {
+                fits(&self.ents[m.ent])
+                    && (m.subject || (m.tok >= previous && m.tok < sentence.min(previous + 4)))
+            })
             .or_else(|| {
                 before
                     .iter()
                     .rev()
                     .take(40)
-                    .find(|m| fits(&self.ents[m.ent]))
+                    .find(|m| fits(&self.ents[m.ent]) && m.tok < sentence)
             })
             .map(|m| m.ent);
         if let Some(e) = found

@@ -203,7 +203,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         if ws.len() == 1
             && let Some(g) = lang.pronoun(&ws[0])
         {
-            let e = self.names.pronoun(g, a)?;
+            let e = self.pronoun(g, a)?;
             return Some(self.who_of(e, false));
         }
         let text_of = |this: &Self, from: usize| -> String {
@@ -490,6 +490,16 @@ impl<'d, 'a> Rules<'d, 'a> {
             });
         }
         None
+    }
+
+    /// Resolve the pronoun at token `k`.
+    fn pronoun(&mut self, g: Gender, k: usize) -> Option<usize> {
+        let sents = &self.doc.sents;
+        let si = sents.partition_point(|s| s.first <= k).saturating_sub(1);
+        let sentence = sents.get(si).map_or(0, |s| s.first);
+        let previous = if si > 0 { sents[si - 1].first } else { 0 };
+        let plural = matches!(self.lw(k).as_str(), "they" | "them" | "we");
+        self.names.pronoun(g, plural, k, sentence, previous)
     }
 
     fn who_of(&self, e: usize, named: bool) -> Who {
@@ -1032,7 +1042,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 e += 1;
             } else if outlet_noun || w == "that" {
                 break;
-            } else if e + 1 <= last
+            } else if e < last
                 && self.plain(e + 1)
                 && (Lang::has(lang.outlet_nouns, &self.lw(e + 1)) || is_cap(self.t(e + 1)))
                 && !is_cap(self.t(e))
@@ -1236,7 +1246,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     && self.is_punct(p + 1, ",")
                     && let Some(g) = lang.pronoun(&self.lw(p))
                     && g != Gender::Other
-                    && let Some(e) = self.names.pronoun(g, p)
+                    && let Some(e) = self.pronoun(g, p)
                 {
                     let who = self.who_of(e, false);
                     let cs = p + 2;
@@ -1559,7 +1569,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             && self.plain(k)
             && let Some(g) = self.lang.pronoun(&self.lw(k))
         {
-            let e = self.names.pronoun(g, k)?;
+            let e = self.pronoun(g, k)?;
             return Some(self.who_of(e, false));
         }
         let m = self.names.within(first, before).find(|m| m.subject)?;
@@ -2015,6 +2025,3 @@ fn trim_clause(text: &str, s: usize, e: usize) -> (usize, usize) {
     let t = inner.trim().trim_end_matches([',', ';', ':', ' ']);
     (s + lead, s + lead + t.len())
 }
-
-#[allow(dead_code)]
-fn unused(_: Gender) {}
