@@ -297,7 +297,13 @@ impl<'d, 'a> Rules<'d, 'a> {
                                 | "first"
                         )
                 });
-            let name = if generic && ments.is_empty() {
+            let own: Vec<usize> = self
+                .names
+                .within(a, b)
+                .filter(|m| !(m.tok <= head_tok && head_tok < m.end))
+                .map(|m| m.ent)
+                .collect();
+            let name = if generic && own.is_empty() {
                 match self.names.latest(EntKind::Document, Some(&head), a) {
                     Some(d) => self.names.ents[d].name.clone(),
                     None => match self.names.latest(EntKind::Document, None, a) {
@@ -309,7 +315,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                         {
                             self.names.ents[d].name.clone()
                         }
-                        _ => lower_first(&name),
+                        _ => head.clone(),
                     },
                 }
             } else {
@@ -1376,6 +1382,29 @@ impl<'d, 'a> Rules<'d, 'a> {
                 || (self.is_punct(k, "—") && k > cs + 3)
             {
                 return k;
+            }
+            // "..., and told the court that ...": a second verb of saying for the same subject.
+            if self.plain(k) && matches!(self.lw(k).as_str(), "and" | "but") && k > cs + 2 {
+                let mut v = k + 1;
+                while v <= last
+                    && self.plain(v)
+                    && Lang::has(lang.adverbs, &self.lw(v))
+                    && v < k + 3
+                {
+                    v += 1;
+                }
+                if v <= last
+                    && self.cue_at(v, last).is_some_and(|c| {
+                        !c.naming
+                            && !matches!(
+                                self.lw(v).as_str(),
+                                "found" | "show" | "shows" | "showed" | "find" | "finds"
+                            )
+                    })
+                {
+                    let cut = if self.is_punct(k - 1, ",") { k - 1 } else { k };
+                    return cut;
+                }
             }
             if self.is_punct(k, ",") && k < last && self.plain(k + 1) {
                 let next = self.lw(k + 1);
