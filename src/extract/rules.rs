@@ -27,6 +27,9 @@ pub struct Who {
     pub ent: Option<usize>,
     /// Named outright rather than by a pronoun or a title.
     pub named: bool,
+    /// The subject is a document ("A NASA statement"): a speaker named inside what it says
+    /// is the one who said it.
+    pub document: bool,
 }
 
 impl Who {
@@ -265,6 +268,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     via: Some(self.names.ents[d].name.clone()),
                     ent: None,
                     named: false,
+                    document: false,
                 });
             }
             return Some(Who {
@@ -357,6 +361,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 via: Some(self.names.ents[d].name.clone()),
                 ent: None,
                 named: true,
+                document: true,
             });
         }
         // A role: "the ambassador", "the President of Russia", "the head of the White House".
@@ -422,6 +427,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 via: None,
                 ent: Some(e),
                 named: true,
+                document: false,
             });
         }
         if !ments.is_empty() {
@@ -454,6 +460,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     via,
                     ent: None,
                     named: true,
+                    document: false,
                 });
             }
             if people.len() > 1 && !ws.iter().any(|w| w == "and") {
@@ -467,6 +474,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 via,
                 ent: if people.len() == 1 { first } else { None },
                 named: true,
+                document: false,
             });
         }
         // A capitalised single word the scan did not keep ("Elham" opening a sentence).
@@ -516,12 +524,14 @@ impl<'d, 'a> Rules<'d, 'a> {
                 via: Some(ent.name.clone()),
                 ent: Some(e),
                 named,
+                document: false,
             },
             _ => Who {
                 speaker: Some(ent.name.clone()),
                 via: None,
                 ent: Some(e),
                 named,
+                document: false,
             },
         }
     }
@@ -1746,6 +1756,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     via,
                     ent: src.ent,
                     named: true,
+                    document: false,
                 };
             }
             k = e;
@@ -1800,7 +1811,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         // A nested report: "A NASA statement says scientists believe ...".
-        if who.via.is_some() && (who.speaker.is_none() || !who.named) {
+        if who.via.is_some() && (who.speaker.is_none() || !who.named || who.document) {
             let mut j = cs;
             while j <= last && j < cs + 6 && self.plain(j) {
                 if let Some(c2) = self.cue_at(j, last)
@@ -1811,6 +1822,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 {
                     let mut inner = inner;
                     inner.via = who.via.clone();
+                    inner.document = false;
                     let mut cs2 = c2.end;
                     if cs2 <= last && self.plain(cs2) && self.lw(cs2) == "that" {
                         cs2 += 1;
