@@ -354,8 +354,10 @@ impl Names {
         for i in seen {
             let e = &self.ents[i];
             let compatible = e.kind == kind
-                || (kind == EntKind::Person && e.kind != EntKind::Document)
-                || (e.kind == EntKind::Person && kind != EntKind::Document);
+                || (kind == EntKind::Person
+                    && !matches!(e.kind, EntKind::Document | EntKind::Group))
+                || (e.kind == EntKind::Person
+                    && !matches!(kind, EntKind::Document | EntKind::Group));
             if compatible && subset(nw, &e.words) {
                 // One-word names must match a whole word of a person's name, not a title.
                 if best.is_none_or(|b| self.ents[b].words.len() <= e.words.len()) {

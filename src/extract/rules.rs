@@ -797,6 +797,26 @@ impl<'d, 'a> Rules<'d, 'a> {
                 who = self.who_of(e2, true);
                 who.via = who.via.or(via);
                 end = f;
+            } else if who.named && f > e + 1 {
+                // "said Naomi Pryce, an analyst at Hartwell Securities": a role after the name.
+                let w0 = self.lw(e + 1);
+                if Lang::has(self.lang.determiners, &w0)
+                    || self.lang.is_title(&w0)
+                    || matches!(w0.as_str(), "who" | "whose" | "which")
+                {
+                    if let Some(ent) = who.ent {
+                        let roles: Vec<String> = (e + 1..f)
+                            .map(|x| self.lw(x))
+                            .filter(|w| self.lang.is_title(w))
+                            .collect();
+                        self.names.learn_titles(ent, &roles);
+                    }
+                    let mut g = f;
+                    while g <= last && (self.plain(g) || self.is_punct(g, ",")) && g < e + 20 {
+                        g += 1;
+                    }
+                    end = g;
+                }
             }
         }
         Some((who, end))
@@ -1801,8 +1821,18 @@ impl<'d, 'a> Rules<'d, 'a> {
             }
             cs = t + 1;
         } else {
-            // Without "that", the next word must open a clause.
+            // Without "that", the next word must open a clause; otherwise the claim came
+            // before: "CLAUSE, Owen Marsh, a lawyer, told the High Court on Monday."
             if k > last || !self.opens_clause(k, &verb) {
+                if a > first && self.is_punct(a - 1, ",") {
+                    let comma = a - 1;
+                    let before_start = self.skip_connectives(floor, comma);
+                    if comma > before_start + 2 && !self.covered_by_quote(before_start, comma) {
+                        let cue = self.span(a, k.min(last + 1)).to_string();
+                        self.add_clause(before_start, comma, who.clone(), cue, 0.7, c.at);
+                        return Some((who, last + 1));
+                    }
+                }
                 return None;
             }
             cs = k;
