@@ -888,7 +888,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                                 && doc.toks[ct + 2].para != doc.toks[ct].para)
                     });
                     let para_start = doc.paras[doc.toks[open_tok.unwrap_or(first)].para].0;
-                    let follows_in_paragraph = open_tok == Some(first)
+                    let follows_in_paragraph = open_tok.is_some_and(|o| doc.sent_first[o])
                         && self
                             .found
                             .iter()
@@ -896,9 +896,8 @@ impl<'d, 'a> Rules<'d, 'a> {
                         && close_tok.is_none_or(|ct| {
                             (ct + 1..=last).all(|j| !doc.toks[j].word && !doc.toks[j].mark)
                         });
-                    if (starts_paragraph && whole || follows_in_paragraph)
+                    if (starts_paragraph && whole && !q.single || follows_in_paragraph)
                         && inner_words >= 4
-                        && !q.single
                     {
                         match &self.last {
                             Some(w) => {
