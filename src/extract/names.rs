@@ -501,6 +501,20 @@ impl Names {
         if let Some(m) = titled {
             return Some(m.ent);
         }
+        // Named just after: "the regional transport minister said ... Minister Daniel
+        // Okafor said".
+        let i = self.mentions.partition_point(|m| m.tok < k);
+        let ahead = self.mentions[i..].iter().take(12).find(|m| {
+            let e = &self.ents[m.ent];
+            e.kind == EntKind::Person
+                && fits_country(e)
+                && e.titles
+                    .iter()
+                    .any(|t| title.iter().any(|w| lang.same_title(t, w)))
+        });
+        if let Some(m) = ahead {
+            return Some(m.ent);
+        }
         before
             .iter()
             .rev()

@@ -1390,6 +1390,20 @@ impl<'d, 'a> Rules<'d, 'a> {
 
     fn skip_connectives(&self, from: usize, to: usize) -> usize {
         let mut k = from;
+        // A dateline: "KESTRELFORD, 3 March 2025 —", "TELMAR, March 14 (Meridian Newswire) -".
+        if self.doc.sent_first[from]
+            && self.t(from).chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && self
+                .t(from)
+                .chars()
+                .all(|c| !c.is_alphabetic() || c.is_uppercase())
+        {
+            if let Some(d) = (from + 1..to.min(from + 14))
+                .find(|&j| self.is_punct(j, "—") || self.is_punct(j, "–") || self.is_punct(j, "-"))
+            {
+                k = d + 1;
+            }
+        }
         while k < to
             && (Lang::has(self.lang.connectives, &self.lw(k)) && self.plain(k)
                 || self.is_punct(k, ","))
