@@ -216,10 +216,15 @@ fn look_alike_quotes_say_where_they_differ() {
 #[test]
 fn control_characters_are_refused_in_article_text_and_never_printed() {
     let env = Env::new();
-    for (name, text) in [
-        ("escape", "Новость \u{1b}]0;pwned\u{7} и \u{1b}[2J конец."),
-        ("nul", "Haber\u{0}metni"),
-        ("c1", "Текст \u{9b}31m красный"),
+    for (name, text, says) in [
+        (
+            "escape",
+            "Новость \u{1b}]0;pwned\u{7} и \u{1b}[2J конец.",
+            "control characters",
+        ),
+        // A NUL byte marks the file as binary, before any other rule.
+        ("nul", "Haber\u{0}metni", "a NUL byte at byte offset 5"),
+        ("c1", "Текст \u{9b}31m красный", "control characters"),
     ] {
         let file = env.path(name);
         std::fs::write(&file, text).unwrap();
@@ -232,7 +237,7 @@ fn control_characters_are_refused_in_article_text_and_never_printed() {
                 "--text-file",
                 file.to_str().unwrap(),
             ],
-            "control characters",
+            says,
         );
     }
     // Bidirectional controls may be in a text, but are shown escaped when it is echoed.
