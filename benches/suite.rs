@@ -3,12 +3,13 @@
 //!
 //!     cargo bench --bench suite -- [--sizes 1000,100000,1000000] [--runs 3] [--out FILE.json]
 //!                                  [--from-gen gen.jsonl]
-//!     cargo bench --bench suite -- --extract [--runs 7] [--out FILE.json]
+//!     cargo bench --bench suite -- --extract [--mb 1,10] [--runs 7] [--out FILE.json]
 //!
 //! `--from-gen` converts the documents of the CouchDB peer's generator (one JSON object per
 //! line) into claimdb records and measures push and pull on exactly those documents.
-//! `--extract` measures only claim extraction over 1 MB and 10 MB of English news prose (the
-//! extraction fixtures, repeated) against one pass of sentence splitting over the same text.
+//! `--extract` measures only claim extraction over 1 MB and 10 MB (or `--mb`) of English news
+//! prose (the extraction fixtures, repeated) against one pass of sentence splitting over the
+//! same text.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -829,20 +830,30 @@ fn extraction(bytes: usize, runs: usize) -> Value {
     })
 }
 
-/// Extraction at 1 MB and 10 MB, and how the time grew with the text.
-fn extraction_suite(runs: usize) -> Value {
-    let small = extraction(1_000_000, runs);
-    let large = extraction(10_000_000, runs);
-    let per_mb = |r: &Value| {
-        r["extract_ms"]["median"].as_f64().unwrap() / (r["bytes"].as_f64().unwrap() / 1e6)
+/// Extraction at each size in MB (1 and 10 by default), and how the time per MB grew from the
+/// first size to the last (median and min).
+fn extraction_suite(mb: &[usize], runs: usize) -> Value {
+    let sizes: Vec<Value> = mb.iter().map(|n| extraction(n * 1_000_000, runs)).collect();
+    let (small, large) = (&sizes[0], &sizes[sizes.len() - 1]);
+    let per_mb = |r: &Value, of: &str| {
+        r["extract_ms"][of].as_f64().unwrap() / (r["bytes"].as_f64().unwrap() / 1e6)
     };
-    let growth = per_mb(&large) / per_mb(&small);
+    let growth = |of: &str| per_mb(large, of) / per_mb(small, of);
     eprintln!(
-        "extract {:.1} ms per MB at 1 MB, {:.1} ms per MB at 10 MB: {growth:.2}x (1.00x is linear)",
-        per_mb(&small),
-        per_mb(&large)
+        "extract per MB at {} MB / {} MB: median {:.1} / {:.1} ms ({:.2}x), min {:.1} / {:.1} ms ({:.2}x); 1.00x is linear",
+        mb[0],
+        mb[mb.len() - 1],
+        per_mb(small, "median"),
+        per_mb(large, "median"),
+        growth("median"),
+        per_mb(small, "min"),
+        per_mb(large, "min"),
+        growth("min")
     );
-    json!({"sizes": [small, large], "per_mb_growth_10_to_1": growth})
+    json!({
+        "per_mb_growth": {"median": growth("median"), "min": growth("min")},
+        "sizes": sizes,
+    })
 }
 
 fn machine(runs: usize) -> Value {
@@ -868,13 +879,20 @@ fn main() {
         );
         return;
     }
-    // `--extract [--runs N] [--out FILE.json]`: only claim extraction, N times (7 by default).
+    // `--extract [--mb 1,10] [--runs N] [--out FILE.json]`: only claim extraction, N times (7 by
+    // default) at each size in MB.
     if argv.iter().any(|a| a == "--extract") {
         let runs = argv
             .iter()
             .position(|a| a == "--runs")
             .map_or(7, |i| argv[i + 1].parse().unwrap());
-        let doc = json!({"machine": machine(runs), "extraction": extraction_suite(runs)});
+        let mb: Vec<usize> = argv
+            .iter()
+            .position(|a| a == "--mb")
+            .map_or(vec![1, 10], |i| {
+                argv[i + 1].split(',').map(|s| s.parse().unwrap()).collect()
+            });
+        let doc = json!({"machine": machine(runs), "extraction": extraction_suite(&mb, runs)});
         println!("{}", serde_json::to_string_pretty(&doc).unwrap());
         if let Some(i) = argv.iter().position(|a| a == "--out") {
             std::fs::write(&argv[i + 1], serde_json::to_string_pretty(&doc).unwrap()).unwrap();
@@ -1198,7 +1216,7 @@ fn main() {
         results.push(r);
     }
     // Claim extraction does not depend on the desk: once, at 1 MB and 10 MB.
-    let extraction = extraction_suite(7);
+    let extraction = extraction_suite(&[1, 10], 7);
     let doc = json!({"machine": machine(a.runs), "results": results, "extraction": extraction});
     println!("{}", serde_json::to_string_pretty(&doc).unwrap());
     if let Some(out) = a.out {
