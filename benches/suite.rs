@@ -3,9 +3,13 @@
 //!
 //!     cargo bench --bench suite -- [--sizes 1000,100000,1000000] [--runs 3] [--out FILE.json]
 //!                                  [--from-gen gen.jsonl]
+//!     cargo bench --bench suite -- --extract [--mb 1,10] [--runs 7] [--out FILE.json]
 //!
 //! `--from-gen` converts the documents of the CouchDB peer's generator (one JSON object per
 //! line) into claimdb records and measures push and pull on exactly those documents.
+//! `--extract` measures only claim extraction over 1 MB and 10 MB (or `--mb`) of English news
+//! prose (the extraction fixtures, repeated) against one pass of sentence splitting over the
+//! same text.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -752,6 +756,115 @@ fn search_latencies(db: &Path) -> Vec<f64> {
     ms
 }
 
+// ---------------------------------------------------------------------------- extraction
+
+/// English news prose of at least `bytes` bytes: the extraction fixtures (made-up articles kept
+/// in the repository), in name order, separated by a blank line, repeated.
+fn news_prose(bytes: usize) -> (String, usize) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures/extract")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    let articles: Vec<String> = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap().trim().to_string())
+        .collect();
+    assert!(!articles.is_empty(), "no fixtures in {}", dir.display());
+    let mut text = String::with_capacity(bytes + 4096);
+    let mut n = 0;
+    while text.len() < bytes {
+        for a in &articles {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(a);
+            n += 1;
+        }
+    }
+    (text, n)
+}
+
+/// Claim extraction over `bytes` of news prose, `runs` times, against one pass of UAX #29
+/// sentence splitting over the same text in the same run (the two alternate).
+fn extraction(bytes: usize, runs: usize) -> Value {
+    use unicode_segmentation::UnicodeSegmentation;
+    let (text, articles) = news_prose(bytes);
+    let mb = text.len() as f64 / 1e6;
+    eprintln!("== claim extraction: {mb:.1} MB of news prose ({articles} articles)");
+    let cx = claimdb::extract::Context::default();
+    let (mut ext, mut split) = (Vec::new(), Vec::new());
+    let (mut candidates, mut sentences) = (0, 0);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let found = claimdb::extract::extract(std::hint::black_box(&text), &cx);
+        ext.push(t.elapsed().as_secs_f64() * 1e3);
+        candidates = std::hint::black_box(found).len();
+        let t = Instant::now();
+        sentences = std::hint::black_box(&text).split_sentence_bounds().count();
+        split.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let (ext, split) = (stat(ext), stat(split));
+    eprintln!(
+        "extract {:.1} ms (min {:.1}), sentence split {:.2} ms (min {:.2}): {:.1}x, {:.2} MB/s, {candidates} candidates, {sentences} sentences",
+        ext.median,
+        ext.min,
+        split.median,
+        split.min,
+        ext.median / split.median,
+        mb / (ext.median / 1e3)
+    );
+    json!({
+        "bytes": text.len(),
+        "articles": articles,
+        "runs": runs,
+        "extract_ms": ext,
+        "sentence_split_ms": split,
+        "ratio": ext.median / split.median,
+        "extract_mb_per_s": mb / (ext.median / 1e3),
+        "sentence_split_mb_per_s": mb / (split.median / 1e3),
+        "candidates": candidates,
+        "sentences": sentences,
+    })
+}
+
+/// Extraction at each size in MB (1 and 10 by default), and how the time per MB grew from the
+/// first size to the last (median and min).
+fn extraction_suite(mb: &[usize], runs: usize) -> Value {
+    let sizes: Vec<Value> = mb.iter().map(|n| extraction(n * 1_000_000, runs)).collect();
+    let (small, large) = (&sizes[0], &sizes[sizes.len() - 1]);
+    let per_mb = |r: &Value, of: &str| {
+        r["extract_ms"][of].as_f64().unwrap() / (r["bytes"].as_f64().unwrap() / 1e6)
+    };
+    let growth = |of: &str| per_mb(large, of) / per_mb(small, of);
+    eprintln!(
+        "extract per MB at {} MB / {} MB: median {:.1} / {:.1} ms ({:.2}x), min {:.1} / {:.1} ms ({:.2}x); 1.00x is linear",
+        mb[0],
+        mb[mb.len() - 1],
+        per_mb(small, "median"),
+        per_mb(large, "median"),
+        growth("median"),
+        per_mb(small, "min"),
+        per_mb(large, "min"),
+        growth("min")
+    );
+    json!({
+        "per_mb_growth": {"median": growth("median"), "min": growth("min")},
+        "sizes": sizes,
+    })
+}
+
+fn machine(runs: usize) -> Value {
+    json!({
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "memory_gb": std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))).map(|kb| kb / 1048576.0),
+        "date": chrono::Utc::now().to_rfc3339(),
+        "runs": runs,
+    })
+}
+
 fn main() {
     // `--write-desk N FILE`: only write the synthetic desk of N claims as JSON Lines.
     let argv: Vec<String> = std::env::args().collect();
@@ -764,6 +877,26 @@ fn main() {
             percentile(&ms, 0.99),
             ms[ms.len() - 1]
         );
+        return;
+    }
+    // `--extract [--mb 1,10] [--runs N] [--out FILE.json]`: only claim extraction, N times (7 by
+    // default) at each size in MB.
+    if argv.iter().any(|a| a == "--extract") {
+        let runs = argv
+            .iter()
+            .position(|a| a == "--runs")
+            .map_or(7, |i| argv[i + 1].parse().unwrap());
+        let mb: Vec<usize> = argv
+            .iter()
+            .position(|a| a == "--mb")
+            .map_or(vec![1, 10], |i| {
+                argv[i + 1].split(',').map(|s| s.parse().unwrap()).collect()
+            });
+        let doc = json!({"machine": machine(runs), "extraction": extraction_suite(&mb, runs)});
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap());
+        if let Some(i) = argv.iter().position(|a| a == "--out") {
+            std::fs::write(&argv[i + 1], serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        }
         return;
     }
     if let Some(i) = argv.iter().position(|a| a == "--write-desk") {
@@ -1082,13 +1215,9 @@ fn main() {
         eprintln!("plans: {}", r["plans"]);
         results.push(r);
     }
-    let machine = json!({
-        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "memory_gb": std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))).map(|kb| kb / 1048576.0),
-        "date": chrono::Utc::now().to_rfc3339(),
-        "runs": a.runs,
-    });
-    let doc = json!({"machine": machine, "results": results});
+    // Claim extraction does not depend on the desk: once, at 1 MB and 10 MB.
+    let extraction = extraction_suite(&[1, 10], 7);
+    let doc = json!({"machine": machine(a.runs), "results": results, "extraction": extraction});
     println!("{}", serde_json::to_string_pretty(&doc).unwrap());
     if let Some(out) = a.out {
         std::fs::write(out, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
