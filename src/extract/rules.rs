@@ -892,6 +892,8 @@ impl<'d, 'a> Rules<'d, 'a> {
                         && self
                             .found
                             .iter()
+                            .rev()
+                            .take(16)
                             .any(|f| f.start >= para_start && f.start < q.open)
                         && close_tok.is_none_or(|ct| {
                             (ct + 1..=last).all(|j| !doc.toks[j].word && !doc.toks[j].mark)
