@@ -44,7 +44,10 @@ pub struct Mention {
 #[derive(Debug, Default)]
 pub struct Names {
     pub ents: Vec<Entity>,
+    /// Names as the text writes them, in order.
     pub mentions: Vec<Mention>,
+    /// Where someone was said to speak, in order.
+    spoken: Vec<Mention>,
     /// The entities that have each word in their name.
     by_word: std::collections::HashMap<String, Vec<usize>>,
 }
@@ -379,9 +382,16 @@ impl Names {
     }
 
     /// The mentions before token `k`, the latest few hundred of them.
-    fn before(&self, k: usize) -> &[Mention] {
+    fn before(&self, k: usize) -> Vec<Mention> {
         let i = self.mentions.partition_point(|m| m.tok < k);
-        &self.mentions[i.saturating_sub(300)..i]
+        let j = self.spoken.partition_point(|m| m.tok < k);
+        let mut v: Vec<Mention> = self.mentions[i.saturating_sub(300)..i]
+            .iter()
+            .chain(&self.spoken[j.saturating_sub(100)..j])
+            .copied()
+            .collect();
+        v.sort_by_key(|m| m.tok);
+        v
     }
 
     /// The mentions inside tokens `a..b`.
@@ -415,8 +425,8 @@ impl Names {
     /// Record that `ent` was said to speak at token `k`: a salient mention.
     pub fn spoke(&mut self, ent: usize, k: usize) {
         self.ents[ent].strong = true;
-        let at = self.mentions.partition_point(|m| m.tok <= k);
-        self.mentions.insert(
+        let at = self.spoken.partition_point(|m| m.tok <= k);
+        self.spoken.insert(
             at,
             Mention {
                 tok: k,

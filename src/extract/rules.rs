@@ -66,6 +66,9 @@ pub struct Rules<'d, 'a> {
     used: Vec<bool>,
     /// The relay a sentence names for all its claims: "In an interview with X, ...".
     sentence_via: Option<String>,
+    /// The first words of the cue phrases and of the credit phrases.
+    cue_first: std::collections::HashSet<&'static str>,
+    credit_first: std::collections::HashSet<&'static str>,
 }
 
 impl<'d, 'a> Rules<'d, 'a> {
@@ -78,11 +81,13 @@ impl<'d, 'a> Rules<'d, 'a> {
             last: None,
             used: vec![false; doc.toks.len()],
             sentence_via: None,
+            cue_first: first_words(doc.lang.cue_phrases),
+            credit_first: first_words(doc.lang.credit_phrases),
         }
     }
 
-    fn lw(&self, k: usize) -> String {
-        self.doc.tok_text(k).to_lowercase()
+    fn lw(&self, k: usize) -> &'d str {
+        &self.doc.lower[k]
     }
 
     fn t(&self, k: usize) -> &'a str {
@@ -106,6 +111,11 @@ impl<'d, 'a> Rules<'d, 'a> {
 
     /// Whether the words from token `k` spell `phrase`.
     fn phrase_at(&self, k: usize, phrase: &str, limit: usize) -> Option<usize> {
+        // Most words start no phrase: compare the first word before splitting.
+        let first = phrase.split_once(' ').map_or(phrase, |(f, _)| f);
+        if !self.plain(k) || !self.lw(k).eq_ignore_ascii_case(first) {
+            return None;
+        }
         let mut j = k;
         for w in phrase.split(' ') {
             if j > limit || !self.plain(j) || !self.t(j).eq_ignore_ascii_case(w) {
@@ -198,7 +208,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         if a >= b || b - a > 12 {
             return None;
         }
-        let ws: Vec<String> = (a..b).map(|k| self.lw(k)).collect();
+        let ws: Vec<String> = (a..b).map(|k| self.lw(k).to_string()).collect();
         if (a..b).any(|k| Lang::has(lang.say_verbs, &self.lw(k)) && !is_cap(self.t(k))) {
             return None;
         }
@@ -337,7 +347,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     .map(|e| self.names.ents[e].name.clone())
                     .or_else(|| {
                         (a..b)
-                            .map(|k| self.lw(k))
+                            .map(|k| self.lw(k).to_string())
                             .find(|w| {
                                 (w.ends_with("'s") || w.ends_with("’s"))
                                     && Lang::has(
@@ -512,7 +522,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         let si = sents.partition_point(|s| s.first <= k).saturating_sub(1);
         let sentence = sents.get(si).map_or(0, |s| s.first);
         let previous = if si > 0 { sents[si - 1].first } else { 0 };
-        let plural = matches!(self.lw(k).as_str(), "they" | "them" | "we");
+        let plural = matches!(self.lw(k), "they" | "them" | "we");
         self.names.pronoun(g, plural, k, sentence, previous)
     }
 
@@ -547,7 +557,11 @@ impl<'d, 'a> Rules<'d, 'a> {
         if is_cap(self.t(k)) && !self.opens_sentence(k) {
             return None;
         }
-        for p in lang.cue_phrases {
+        for p in lang
+            .cue_phrases
+            .iter()
+            .filter(|_| self.cue_first.contains(self.lw(k)))
+        {
             if let Some(end) = self.phrase_at(k, p, limit) {
                 return Some(Cue {
                     at: k,
@@ -560,10 +574,10 @@ impl<'d, 'a> Rules<'d, 'a> {
         let prev = if k > 0 && self.plain(k - 1) {
             self.lw(k - 1)
         } else {
-            String::new()
+            ""
         };
         if matches!(
-            prev.as_str(),
+            prev,
             "to" | "the" | "a" | "will" | "might" | "can" | "cannot" | "should" | "must"
         ) {
             return None;
@@ -650,14 +664,14 @@ impl<'d, 'a> Rules<'d, 'a> {
             let w = self.lw(k - 1);
             {
                 if k < end
-                    && matches!(w.as_str(), "but" | "and" | "so" | "then" | "yet")
+                    && matches!(w, "but" | "and" | "so" | "then" | "yet")
                     && (w != "and" || k < a + 2 || !is_cap(self.t(k - 2)) || !is_cap(self.t(k)))
                 {
                     a = k;
                     break;
                 }
                 if matches!(
-                    w.as_str(),
+                    w,
                     "that"
                         | "which"
                         | "who"
@@ -711,7 +725,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             (Some(w), Some(e)) if !w.named || w.speaker.is_none() => {
                 // A role, then the name.
                 let roles: Vec<String> = (s.a..s.b)
-                    .map(|k| self.lw(k))
+                    .map(|k| self.lw(k).to_string())
                     .filter(|w| lang.is_title(w))
                     .collect();
                 self.names.learn_titles(e, &roles);
@@ -724,10 +738,10 @@ impl<'d, 'a> Rules<'d, 'a> {
                     && !self
                         .plain(c0)
                         .then(|| self.lw(c0))
-                        .is_some_and(|x| matches!(x.as_str(), "who" | "which" | "in" | "for"))
+                        .is_some_and(|x| matches!(x, "who" | "which" | "in" | "for"))
                 {
                     let roles: Vec<String> = (c0..c1)
-                        .map(|k| self.lw(k))
+                        .map(|k| self.lw(k).to_string())
                         .filter(|w| lang.is_title(w))
                         .collect();
                     self.names.learn_titles(e, &roles);
@@ -789,7 +803,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 && let Some(e2) = named
             {
                 let roles: Vec<String> = (s..e)
-                    .map(|x| self.lw(x))
+                    .map(|x| self.lw(x).to_string())
                     .filter(|w| self.lang.is_title(w))
                     .collect();
                 self.names.learn_titles(e2, &roles);
@@ -802,11 +816,11 @@ impl<'d, 'a> Rules<'d, 'a> {
                 let w0 = self.lw(e + 1);
                 if Lang::has(self.lang.determiners, &w0)
                     || self.lang.is_title(&w0)
-                    || matches!(w0.as_str(), "who" | "whose" | "which")
+                    || matches!(w0, "who" | "whose" | "which")
                 {
                     if let Some(ent) = who.ent {
                         let roles: Vec<String> = (e + 1..f)
-                            .map(|x| self.lw(x))
+                            .map(|x| self.lw(x).to_string())
                             .filter(|w| self.lang.is_title(w))
                             .collect();
                         self.names.learn_titles(ent, &roles);
@@ -1052,7 +1066,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         let w0 = self.lw(e);
         // A pronoun or an audience: "told him", "told reporters", "assured shareholders".
-        if matches!(w0.as_str(), "him" | "her" | "them" | "us" | "me" | "you")
+        if matches!(w0, "him" | "her" | "them" | "us" | "me" | "you")
             || Lang::has(lang.audiences, &w0)
         {
             return Some((None, e + 1));
@@ -1093,7 +1107,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         let run_start = e;
         while e <= last
             && self.plain(e)
-            && (is_cap(self.t(e)) || (e > run_start && matches!(self.lw(e).as_str(), "of" | "de")))
+            && (is_cap(self.t(e)) || (e > run_start && matches!(self.lw(e), "of" | "de")))
         {
             e += 1;
         }
@@ -1264,7 +1278,11 @@ impl<'d, 'a> Rules<'d, 'a> {
                 continue;
             }
             let mut hit = None;
-            for p in lang.credit_phrases {
+            for p in lang
+                .credit_phrases
+                .iter()
+                .filter(|_| self.credit_first.contains(self.lw(k)))
+            {
                 if let Some(e) = self.phrase_at(k, p, last) {
                     hit = Some((*p, e));
                     break;
@@ -1429,7 +1447,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 return k;
             }
             // "..., and told the court that ...": a second verb of saying for the same subject.
-            if self.plain(k) && matches!(self.lw(k).as_str(), "and" | "but") && k > cs + 2 {
+            if self.plain(k) && matches!(self.lw(k), "and" | "but") && k > cs + 2 {
                 let mut v = k + 1;
                 while v <= last
                     && self.plain(v)
@@ -1442,7 +1460,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     && self.cue_at(v, last).is_some_and(|c| {
                         !c.naming
                             && !matches!(
-                                self.lw(v).as_str(),
+                                self.lw(v),
                                 "found" | "show" | "shows" | "showed" | "find" | "finds"
                             )
                     })
@@ -1456,7 +1474,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 let two = if k + 2 <= last {
                     format!("{next} {}", self.lw(k + 2))
                 } else {
-                    next.clone()
+                    next.to_string()
                 };
                 let three = if k + 3 <= last {
                     format!("{two} {}", self.lw(k + 3))
@@ -1586,7 +1604,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 let two = if k < last {
                     format!("{w} {}", self.lw(k + 1))
                 } else {
-                    w.clone()
+                    w.to_string()
                 };
                 let n = if Lang::has(lang.participles, &two) {
                     2
@@ -1620,7 +1638,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 continue;
             };
             // "... and told the court that": the same subject again.
-            let given = if k > first && matches!(self.lw(k - 1).as_str(), "and" | "but") {
+            let given = if k > first && matches!(self.lw(k - 1), "and" | "but") {
                 sentence_who.clone()
             } else {
                 None
@@ -1756,11 +1774,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         if !subject_opens && given.is_none() {
             // The subject must open its clause; "... he considers Vladimir Putin" is not one.
-            let prev = if a > first {
-                self.lw(a - 1)
-            } else {
-                String::new()
-            };
+            let prev = if a > first { self.lw(a - 1) } else { "" };
             if !(a == first || self.doc.toks[a - 1].mark || Lang::has(lang.connectives, &prev)) {
                 return None;
             }
@@ -1774,7 +1788,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     }
                     k = e;
                 }
-                None if matches!(verb.as_str(), "told" | "tells" | "tell") => return None,
+                None if matches!(verb, "told" | "tells" | "tell") => return None,
                 None => {}
             }
         }
@@ -1812,7 +1826,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         let cs;
         if let Some(t) = that {
-            let gap: Vec<String> = (k..t).map(|x| self.lw(x)).collect();
+            let gap: Vec<String> = (k..t).map(|x| self.lw(x).to_string()).collect();
             let ok = gap.is_empty() || Lang::has(lang.adjuncts, &gap[0]) && gap.len() <= 7;
             if !ok {
                 return None;
@@ -1826,7 +1840,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 let mut s = k + d;
                 while s > k
                     && !matches!(
-                        self.lw(s - 1).as_str(),
+                        self.lw(s - 1),
                         "in" | "on" | "a" | "an" | "the" | "its" | "his" | "her" | "their"
                     )
                 {
@@ -2039,7 +2053,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             after += 1;
         }
         let (speaker_who, relay_who);
-        if q > first && matches!(self.lw(q - 1).as_str(), "was" | "were") {
+        if q > first && matches!(self.lw(q - 1), "was" | "were") {
             let s = self.subject_before(q - 1, first)?;
             speaker_who = self.who_subject(s)?;
             let by = (q + 1..as_at).find(|&x| self.lw(x) == "by")?;
@@ -2061,6 +2075,14 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         Some((who, after))
     }
+}
+
+/// The first word of each phrase, lower case.
+fn first_words(phrases: &'static [&'static str]) -> std::collections::HashSet<&'static str> {
+    phrases
+        .iter()
+        .map(|p| p.split(' ').next().unwrap_or(p))
+        .collect()
 }
 
 /// Number words that count people: "two people familiar with the talks".

@@ -54,6 +54,8 @@ pub struct Doc<'a> {
     pub sents: Vec<Sent>,
     /// Whether a token opens a sentence.
     pub sent_first: Vec<bool>,
+    /// Each token in lower case.
+    pub lower: Vec<String>,
 }
 
 /// Paragraphs: the non-blank lines.
@@ -262,6 +264,7 @@ impl<'a> Doc<'a> {
             toks: Vec::new(),
             sents: Vec::new(),
             sent_first: Vec::new(),
+            lower: Vec::new(),
         };
         doc.tokenize();
         doc.sentences();
@@ -368,6 +371,11 @@ impl<'a> Doc<'a> {
             }
         }
         self.sent_first = vec![false; self.toks.len()];
+        self.lower = self
+            .toks
+            .iter()
+            .map(|t| text[t.start..t.end].to_lowercase())
+            .collect();
     }
 
     /// The token that starts at byte `at`, if any.

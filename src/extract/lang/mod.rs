@@ -90,8 +90,29 @@ pub enum Gender {
 }
 
 impl Lang {
-    pub fn has(list: &[&str], word: &str) -> bool {
-        list.iter().any(|w| w.eq_ignore_ascii_case(word))
+    /// Whether `word` is in `list`, ignoring ASCII case. Long lists are looked up in a set
+    /// built once per thread.
+    pub fn has(list: &'static [&'static str], word: &str) -> bool {
+        if list.len() < 24 {
+            return list.iter().any(|w| w.eq_ignore_ascii_case(word));
+        }
+        thread_local! {
+            static SETS: std::cell::RefCell<std::collections::HashMap<usize, std::collections::HashSet<String>>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        let lower;
+        let word = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = word.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            word
+        };
+        SETS.with(|sets| {
+            let mut sets = sets.borrow_mut();
+            sets.entry(list.as_ptr() as usize)
+                .or_insert_with(|| list.iter().map(|w| w.to_ascii_lowercase()).collect())
+                .contains(word)
+        })
     }
 
     /// The country a word names or describes, as an index into `countries`.
