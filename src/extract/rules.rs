@@ -197,7 +197,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         let lang = self.lang;
         let mut a = a;
         while a < b
-            && (!self.doc.toks[a].word || Lang::has(lang.connectives, &self.lw(a)) && b - a > 1)
+            && (!self.doc.toks[a].word || Lang::has(lang.connectives, self.lw(a)) && b - a > 1)
         {
             a += 1;
         }
@@ -209,7 +209,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         let ws: Vec<String> = (a..b).map(|k| self.lw(k).to_string()).collect();
-        if (a..b).any(|k| Lang::has(lang.say_verbs, &self.lw(k)) && !is_cap(self.t(k))) {
+        if (a..b).any(|k| Lang::has(lang.say_verbs, self.lw(k)) && !is_cap(self.t(k))) {
             return None;
         }
         // A pronoun.
@@ -221,7 +221,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         let text_of = |this: &Self, from: usize| -> String {
             let mut f = from;
-            while f < b && Lang::has(lang.determiners, &this.lw(f)) {
+            while f < b && Lang::has(lang.determiners, this.lw(f)) {
                 f += 1;
             }
             let s = this.span(f, b).to_string();
@@ -582,14 +582,14 @@ impl<'d, 'a> Rules<'d, 'a> {
         ) {
             return None;
         }
-        if Lang::has(lang.say_verbs, &w) {
+        if Lang::has(lang.say_verbs, w) {
             return Some(Cue {
                 at: k,
                 end: k + 1,
                 naming: false,
             });
         }
-        if Lang::has(lang.naming_verbs, &w) {
+        if Lang::has(lang.naming_verbs, w) {
             return Some(Cue {
                 at: k,
                 end: k + 1,
@@ -610,9 +610,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         let lang = self.lang;
         let mut end = v;
         let skip_adverbs = |end: &mut usize| {
-            while *end > floor
-                && self.plain(*end - 1)
-                && Lang::has(lang.adverbs, &self.lw(*end - 1))
+            while *end > floor && self.plain(*end - 1) && Lang::has(lang.adverbs, self.lw(*end - 1))
             {
                 *end -= 1;
             }
@@ -649,7 +647,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             } else if a >= floor + 2
                 && self.is_punct(a - 1, ".")
                 && self.plain(a - 2)
-                && lang.is_title(&self.lw(a - 2))
+                && lang.is_title(self.lw(a - 2))
             {
                 // "Dr. Mia Lund"
                 a -= 2;
@@ -754,11 +752,11 @@ impl<'d, 'a> Rules<'d, 'a> {
         // "in a statement", "in a video": a relay.
         if who.via.is_none() && self.lw(c0) == "in" {
             let doc_at = (c0..c1).find(|&k| {
-                self.plain(k) && lang.is_document(&self.lw(k)) && self.lw(k) != "interview"
+                self.plain(k) && lang.is_document(self.lw(k)) && self.lw(k) != "interview"
             });
             if let Some(d) = doc_at {
                 let mut s0 = c0 + 1;
-                while s0 < d && Lang::has(lang.determiners, &self.lw(s0)) {
+                while s0 < d && Lang::has(lang.determiners, self.lw(s0)) {
                     s0 += 1;
                 }
                 who.via = Some(self.span(s0, c1).to_string());
@@ -772,11 +770,11 @@ impl<'d, 'a> Rules<'d, 'a> {
     fn who_after(&mut self, k: usize, last: usize) -> Option<(Who, usize)> {
         let mut s = k;
         // A time or place adjunct first: "on Tuesday", "yesterday".
-        while s <= last && self.plain(s) && Lang::has(self.lang.adjuncts, &self.lw(s)) {
+        while s <= last && self.plain(s) && Lang::has(self.lang.adjuncts, self.lw(s)) {
             s += 1;
             if s <= last
                 && self.plain(s)
-                && !Lang::has(self.lang.determiners, &self.lw(s))
+                && !Lang::has(self.lang.determiners, self.lw(s))
                 && is_cap(self.t(s))
             {
                 s += 1;
@@ -814,8 +812,8 @@ impl<'d, 'a> Rules<'d, 'a> {
             } else if who.named && f > e + 1 {
                 // "said Naomi Pryce, an analyst at Hartwell Securities": a role after the name.
                 let w0 = self.lw(e + 1);
-                if Lang::has(self.lang.determiners, &w0)
-                    || self.lang.is_title(&w0)
+                if Lang::has(self.lang.determiners, w0)
+                    || self.lang.is_title(w0)
                     || matches!(w0, "who" | "whose" | "which")
                 {
                     if let Some(ent) = who.ent {
@@ -1037,7 +1035,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             }
             let mut w = self.who_subject(s)?;
             // "Grammy told VOA": who was told relays it, unless it published the article.
-            if Lang::has(lang.object_verbs, &self.lw(c.at))
+            if Lang::has(lang.object_verbs, self.lw(c.at))
                 && let Some((v, _)) = self.told_whom(c.end, last)
             {
                 w.via = w.via.or(v);
@@ -1067,12 +1065,12 @@ impl<'d, 'a> Rules<'d, 'a> {
         let w0 = self.lw(e);
         // A pronoun or an audience: "told him", "told reporters", "assured shareholders".
         if matches!(w0, "him" | "her" | "them" | "us" | "me" | "you")
-            || Lang::has(lang.audiences, &w0)
+            || Lang::has(lang.audiences, w0)
         {
             return Some((None, e + 1));
         }
         if e < last && Lang::has(lang.audiences, &format!("{w0} {}", self.lw(e + 1))) {
-            let via = if Lang::has(lang.outlet_nouns, &self.lw(e + 1)) {
+            let via = if Lang::has(lang.outlet_nouns, self.lw(e + 1)) {
                 self.names
                     .latest(EntKind::Outlet, None, s)
                     .map(|o| self.names.ents[o].name.clone())
@@ -1082,20 +1080,20 @@ impl<'d, 'a> Rules<'d, 'a> {
             return Some((via, e + 2));
         }
         // "the state broadcaster CRT", "the newspaper", "the BBC", "Daily Herald reporters".
-        if Lang::has(lang.determiners, &w0) {
+        if Lang::has(lang.determiners, w0) {
             e += 1;
         }
         let mut outlet_noun = false;
         while e <= last && self.plain(e) && e < s + 4 && !is_cap(self.t(e)) {
             let w = self.lw(e);
-            if Lang::has(lang.outlet_nouns, &w) {
+            if Lang::has(lang.outlet_nouns, w) {
                 outlet_noun = true;
                 e += 1;
             } else if outlet_noun || w == "that" {
                 break;
             } else if e < last
                 && self.plain(e + 1)
-                && (Lang::has(lang.outlet_nouns, &self.lw(e + 1)) || is_cap(self.t(e + 1)))
+                && (Lang::has(lang.outlet_nouns, self.lw(e + 1)) || is_cap(self.t(e + 1)))
                 && !is_cap(self.t(e))
                 && e == s + 1
             {
@@ -1115,7 +1113,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         // "Daily Herald reporters": the audience after the name.
-        if e <= last && self.plain(e) && Lang::has(lang.audiences, &self.lw(e)) {
+        if e <= last && self.plain(e) && Lang::has(lang.audiences, self.lw(e)) {
             e += 1;
         }
         let ment = self.names.within(s, e).next().map(|m| m.ent);
@@ -1171,7 +1169,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             {
                 let mut via = None;
                 if c.end < k {
-                    if Lang::has(lang.object_verbs, &self.lw(c.at)) {
+                    if Lang::has(lang.object_verbs, self.lw(c.at)) {
                         via = self.told_whom(c.end, k - 1).and_then(|(v, _)| v);
                     } else if !colon {
                         // "Said the minister:" names the speaker after the verb.
@@ -1261,11 +1259,11 @@ impl<'d, 'a> Rules<'d, 'a> {
             let comma = (k0 + 1..=last.min(k0 + 8)).find(|&j| self.is_punct(j, ","));
             if let Some(c) = comma
                 && let Some(d) =
-                    (k0 + 1..c).rfind(|&j| self.plain(j) && lang.is_document(&self.lw(j)))
+                    (k0 + 1..c).rfind(|&j| self.plain(j) && lang.is_document(self.lw(j)))
                 && self.lw(d) != "interview"
             {
                 let mut s0 = k0 + 1;
-                while s0 < d && Lang::has(lang.determiners, &self.lw(s0)) {
+                while s0 < d && Lang::has(lang.determiners, self.lw(s0)) {
                     s0 += 1;
                 }
                 self.sentence_via = Some(self.span(s0, c).to_string());
@@ -1299,7 +1297,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 if at_start
                     && p < last
                     && self.is_punct(p + 1, ",")
-                    && let Some(g) = lang.pronoun(&self.lw(p))
+                    && let Some(g) = lang.pronoun(self.lw(p))
                     && g != Gender::Other
                     && let Some(e) = self.pronoun(g, p)
                 {
@@ -1358,7 +1356,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                         self.cue_at(j, last).is_some_and(|c| {
                             c.end <= last
                                 && (self.lw(c.end) == "that"
-                                    || self.opens_clause(c.end, &self.lw(j)))
+                                    || self.opens_clause(c.end, self.lw(j)))
                         })
                     });
                     let named = self
@@ -1404,7 +1402,7 @@ impl<'d, 'a> Rules<'d, 'a> {
     fn only_connectives(&self, from: usize, to: usize) -> bool {
         (from..to).all(|j| {
             !self.doc.toks[j].word && !self.doc.toks[j].mark
-                || Lang::has(self.lang.connectives, &self.lw(j))
+                || Lang::has(self.lang.connectives, self.lw(j))
         })
     }
 
@@ -1425,7 +1423,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             }
         }
         while k < to
-            && (Lang::has(self.lang.connectives, &self.lw(k)) && self.plain(k)
+            && (Lang::has(self.lang.connectives, self.lw(k)) && self.plain(k)
                 || self.is_punct(k, ","))
         {
             k += 1;
@@ -1449,10 +1447,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             // "..., and told the court that ...": a second verb of saying for the same subject.
             if self.plain(k) && matches!(self.lw(k), "and" | "but") && k > cs + 2 {
                 let mut v = k + 1;
-                while v <= last
-                    && self.plain(v)
-                    && Lang::has(lang.adverbs, &self.lw(v))
-                    && v < k + 3
+                while v <= last && self.plain(v) && Lang::has(lang.adverbs, self.lw(v)) && v < k + 3
                 {
                     v += 1;
                 }
@@ -1481,8 +1476,8 @@ impl<'d, 'a> Rules<'d, 'a> {
                 } else {
                     two.clone()
                 };
-                if Lang::has(lang.participles, &next)
-                    || Lang::has(lang.clause_breaks, &next)
+                if Lang::has(lang.participles, next)
+                    || Lang::has(lang.clause_breaks, next)
                     || Lang::has(lang.clause_breaks, &two)
                     || Lang::has(lang.clause_breaks, &three)
                     || lang
@@ -1608,7 +1603,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 };
                 let n = if Lang::has(lang.participles, &two) {
                     2
-                } else if Lang::has(lang.participles, &w) {
+                } else if Lang::has(lang.participles, w) {
                     1
                 } else {
                     0
@@ -1659,7 +1654,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         let k = self.skip_connectives(first, before);
         if k < before
             && self.plain(k)
-            && let Some(g) = self.lang.pronoun(&self.lw(k))
+            && let Some(g) = self.lang.pronoun(self.lw(k))
         {
             let e = self.pronoun(g, k)?;
             return Some(self.who_of(e, false));
@@ -1683,8 +1678,8 @@ impl<'d, 'a> Rules<'d, 'a> {
         rest_is_stop
             && n <= 6
             && (n == 0
-                || Lang::has(self.lang.adjuncts, &self.lw(k))
-                || Lang::has(self.lang.weekdays, &self.lw(k)))
+                || Lang::has(self.lang.adjuncts, self.lw(k))
+                || Lang::has(self.lang.weekdays, self.lw(k)))
     }
 
     /// Reported speech around the verb `c`: "SUBJ VERB (that) CLAUSE", "CLAUSE, SUBJ VERB",
@@ -1703,15 +1698,15 @@ impl<'d, 'a> Rules<'d, 'a> {
         // Inverted and trailing: "CLAUSE, said Naomi Pryce, an analyst."
         let after_opens_name = c.end <= last
             && self.plain(c.end)
-            && (Lang::has(lang.determiners, &self.lw(c.end))
-                || lang.is_title(&self.lw(c.end))
-                || Lang::has(lang.adjuncts, &self.lw(c.end))
+            && (Lang::has(lang.determiners, self.lw(c.end))
+                || lang.is_title(self.lw(c.end))
+                || Lang::has(lang.adjuncts, self.lw(c.end))
                 || is_cap(self.t(c.end)));
         if c.at > floor + 1
             && self.is_punct(c.at - 1, ",")
             && !c.naming
             && after_opens_name
-            && !Lang::has(lang.object_verbs, &verb)
+            && !Lang::has(lang.object_verbs, verb)
         {
             let comma = c.at - 1;
             if let Some((who, end)) = self.who_after(c.end, last)
@@ -1775,12 +1770,12 @@ impl<'d, 'a> Rules<'d, 'a> {
         if !subject_opens && given.is_none() {
             // The subject must open its clause; "... he considers Vladimir Putin" is not one.
             let prev = if a > first { self.lw(a - 1) } else { "" };
-            if !(a == first || self.doc.toks[a - 1].mark || Lang::has(lang.connectives, &prev)) {
+            if !(a == first || self.doc.toks[a - 1].mark || Lang::has(lang.connectives, prev)) {
                 return None;
             }
         }
         // Who was told: "told VOA Learning English", "told reporters", "assured shareholders".
-        if Lang::has(lang.object_verbs, &verb) {
+        if Lang::has(lang.object_verbs, verb) {
             match self.told_whom(k, last) {
                 Some((v, e)) => {
                     if who.via.is_none() {
@@ -1852,7 +1847,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         } else {
             // Without "that", the next word must open a clause; otherwise the claim came
             // before: "CLAUSE, Owen Marsh, a lawyer, told the High Court on Monday."
-            if k > last || !self.opens_clause(k, &verb) {
+            if k > last || !self.opens_clause(k, verb) {
                 if a > first && self.is_punct(a - 1, ",") {
                     let comma = a - 1;
                     let before_start = self.skip_connectives(floor, comma);
@@ -1989,7 +1984,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             return false;
         }
         let w = self.lw(k);
-        if Lang::has(self.lang.not_clause_openers, &w) {
+        if Lang::has(self.lang.not_clause_openers, w) {
             return false;
         }
         if w.chars().next().is_some_and(|c| c.is_ascii_digit()) || is_cap(self.t(k)) {
@@ -2002,14 +1997,14 @@ impl<'d, 'a> Rules<'d, 'a> {
             "nearly", "almost", "only", "one", "two", "three", "any", "such", "none", "neither",
             "either", "everyone", "nobody", "someone", "people",
         ];
-        if Lang::has(OPENERS, &w) {
+        if Lang::has(OPENERS, w) {
             return true;
         }
         // A bare noun phrase followed soon by a finite verb: "personality is not lost",
         // "speaking a country's language is".
         let aux = (k + 1..self.doc.toks.len().min(k + 6))
             .take_while(|&j| self.plain(j))
-            .any(|j| Lang::has(self.lang.auxiliaries, &self.lw(j)));
+            .any(|j| Lang::has(self.lang.auxiliaries, self.lw(j)));
         if aux {
             return true;
         } // After "said" and its like, a bare noun may open the clause ("said bond investors
