@@ -578,7 +578,17 @@ impl<'d, 'a> Rules<'d, 'a> {
         };
         if matches!(
             prev,
-            "to" | "the" | "a" | "will" | "might" | "can" | "cannot" | "should" | "must"
+            "to" | "the"
+                | "a"
+                | "will"
+                | "might"
+                | "can"
+                | "cannot"
+                | "should"
+                | "must"
+                | "been"
+                | "be"
+                | "being"
         ) {
             return None;
         }
@@ -678,6 +688,9 @@ impl<'d, 'a> Rules<'d, 'a> {
                         | "when"
                         | "while"
                         | "because"
+                        | "why"
+                        | "how"
+                        | "what"
                         | "after"
                         | "before"
                         | "if"
@@ -1714,7 +1727,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                     || (end..=last).all(|x| !self.doc.toks[x].word && !self.doc.toks[x].mark))
             {
                 let cs = self.skip_connectives(floor, comma);
-                if comma > cs && !self.covered_by_quote(cs, comma) {
+                if self.looks_like_clause(cs, comma, 3) && !self.covered_by_quote(cs, comma) {
                     let cue = self.span(c.at, end.min(last + 1)).to_string();
                     self.add_clause(cs, comma, who.clone(), cue, 0.75, c.at);
                     return Some((who, last + 1));
@@ -1746,7 +1759,9 @@ impl<'d, 'a> Rules<'d, 'a> {
             let comma = a - 1;
             let before_start = self.skip_connectives(floor, comma);
             if at_end {
-                if comma > before_start && !self.covered_by_quote(before_start, comma) {
+                if self.looks_like_clause(before_start, comma, 3)
+                    && !self.covered_by_quote(before_start, comma)
+                {
                     let cue = self.span(a, c.end).to_string();
                     self.add_clause(before_start, comma, who.clone(), cue, 0.75, c.at);
                     return Some((who, last + 1));
@@ -1762,7 +1777,9 @@ impl<'d, 'a> Rules<'d, 'a> {
             let cue = self.span(a, c.end).to_string();
             if before_words <= 3 && ce > cs {
                 self.add_clause(cs, ce, who.clone(), cue, 0.75, c.at);
-            } else if comma > before_start && !self.covered_by_quote(before_start, comma) {
+            } else if self.looks_like_clause(before_start, comma, 3)
+                && !self.covered_by_quote(before_start, comma)
+            {
                 self.add_clause(before_start, comma, who.clone(), cue, 0.7, c.at);
             }
             return Some((who, ce.max(k + 1)));
@@ -1848,10 +1865,15 @@ impl<'d, 'a> Rules<'d, 'a> {
             // Without "that", the next word must open a clause; otherwise the claim came
             // before: "CLAUSE, Owen Marsh, a lawyer, told the High Court on Monday."
             if k > last || !self.opens_clause(k, verb) {
-                if a > first && self.is_punct(a - 1, ",") {
+                // A colon or a quotation after the verb: the cue of a direct quote.
+                let introduces_quote =
+                    k <= last && (self.is_punct(k, ":") || self.doc.toks[k].mark);
+                if a > first && self.is_punct(a - 1, ",") && !introduces_quote {
                     let comma = a - 1;
                     let before_start = self.skip_connectives(floor, comma);
-                    if comma > before_start + 2 && !self.covered_by_quote(before_start, comma) {
+                    if self.looks_like_clause(before_start, comma, 4)
+                        && !self.covered_by_quote(before_start, comma)
+                    {
                         let cue = self.span(a, k.min(last + 1)).to_string();
                         self.add_clause(before_start, comma, who.clone(), cue, 0.7, c.at);
                         return Some((who, last + 1));
@@ -1963,6 +1985,20 @@ impl<'d, 'a> Rules<'d, 'a> {
             j += 1;
         }
         None
+    }
+
+    /// Whether tokens `a..b` can be a claim on their own: `min` words or more, not just a
+    /// name or a role ("The local MP").
+    fn looks_like_clause(&self, a: usize, b: usize, min: usize) -> bool {
+        let ws: Vec<usize> = (a..b).filter(|&k| self.doc.toks[k].word).collect();
+        ws.len() >= min
+            && ws.iter().any(|&k| {
+                let w = self.lw(k);
+                !is_cap(self.t(k))
+                    && !Lang::has(self.lang.determiners, w)
+                    && !self.lang.is_title(w)
+                    && !Lang::has(self.lang.prepositions, w)
+            })
     }
 
     fn covered_by_quote(&self, a: usize, b: usize) -> bool {
