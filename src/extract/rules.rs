@@ -586,6 +586,9 @@ impl<'d, 'a> Rules<'d, 'a> {
                 | "cannot"
                 | "should"
                 | "must"
+                | "could"
+                | "would"
+                | "may"
                 | "been"
                 | "be"
                 | "being"
@@ -709,6 +712,18 @@ impl<'d, 'a> Rules<'d, 'a> {
                 }
             }
             k -= 1;
+        }
+        // A determiner after a noun starts a new phrase: "the 2.4 percent the government
+        // had forecast" has the subject "the government".
+        if let Some(d) = (a + 1..end).rev().find(|&d| {
+            Lang::has(lang.determiners, self.lw(d))
+                && !is_cap(self.t(d - 1))
+                && !Lang::has(lang.determiners, self.lw(d - 1))
+                && !Lang::has(lang.prepositions, self.lw(d - 1))
+                && !Lang::has(lang.adverbs, self.lw(d - 1))
+                && self.lw(d - 1) != "and"
+        }) {
+            a = d;
         }
         (a < end).then_some(Subject {
             a,
@@ -1538,7 +1553,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         let doc = self.doc;
         let text = doc.text;
         let (mut s, mut e) = (doc.toks[cs].start, doc.toks[ce - 1].end);
-        if words(&text[s..e]).len() < 2 {
+        if words(&text[s..e]).len() < 3 {
             return;
         }
         if (cs..ce).any(|k| self.used[k] && doc.toks[k].word) {
