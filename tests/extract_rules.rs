@@ -205,7 +205,7 @@ fn titles_and_pronouns_lead_back_to_names() {
     let text = "Russian Ambassador to France Ivan Petrov arrived in Paris. US President Ann Cole also spoke.\n\n\
 \"Talks will continue,\" the ambassador said.\n\n\
 The head of the White House said that sanctions would stay. \
-Petrov said he would return in May.";
+Petrov said he would return in May. He assured that his French counterpart would \"pay\" for it.";
     let cands = run(text);
     assert_eq!(
         find(&cands, "Talks will continue").speaker.as_deref(),

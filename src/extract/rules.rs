@@ -1108,6 +1108,9 @@ impl<'d, 'a> Rules<'d, 'a> {
             return Some((via, e + 2));
         }
         // "the state broadcaster CRT", "the newspaper", "the BBC", "Daily Herald reporters".
+        if matches!(w0, "that" | "this" | "these" | "those") {
+            return None;
+        }
         if Lang::has(lang.determiners, w0) {
             e += 1;
         }
