@@ -672,3 +672,44 @@ fn hostile_text_cannot_reach_the_terminal() {
         "{out:?}"
     );
 }
+
+/// The corpus's Antonov article as a new user would take it: store it, extract, accept all,
+/// and find the claims with their speakers and relays, anchored where they were found.
+#[test]
+#[ignore = "needs CLAIMDB_CORPUS"]
+fn the_antonov_article_end_to_end() {
+    let dir = std::env::var_os("CLAIMDB_CORPUS").expect("CLAIMDB_CORPUS names the corpus folder");
+    let path = std::path::Path::new(&dir).join("antonov-consultations.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let env = Env::new();
+    let url = "https://news.example/antonov";
+    env.ok(&[
+        "article",
+        "add",
+        url,
+        "--outlet",
+        "RT",
+        "--text-file",
+        path.to_str().unwrap(),
+    ]);
+    let cands: Candidates = env.typed(&["extract", url]);
+    let tass = find(&text, &cands.candidates, "it is necessary to analyze");
+    assert_eq!(tass.speaker.as_deref(), Some("Anatoly Antonov"));
+    assert_eq!(tass.via.as_deref(), Some("TASS"));
+    assert_eq!(tass.kind, "direct");
+    let ria = find(&text, &cands.candidates, "plane with the diplomat landed");
+    assert_eq!(ria.speaker, None);
+    assert_eq!(ria.via.as_deref(), Some("RIA Novosti"));
+    let putin = find(&text, &cands.candidates, "invite President Biden");
+    assert_eq!(putin.speaker.as_deref(), Some("Vladimir Putin"));
+
+    let doc: Accepted = env.typed(&["extract", url, "--accept", "all"]);
+    assert_eq!(doc.claims.len(), cands.candidates.len());
+    assert_eq!(claim_count(&env), cands.candidates.len());
+    let sources: Sources = env.typed(&["source", "list"]);
+    let names: Vec<&str> = sources.sources.iter().map(|s| s.name.as_str()).collect();
+    for n in ["Anatoly Antonov", "Vladimir Putin", "TASS", "RIA Novosti"] {
+        assert!(names.contains(&n), "{n} is a source: {names:?}");
+    }
+    env.ok(&["check"]);
+}

@@ -19,7 +19,7 @@ fn fixtures_score() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract");
     let r = show(&dir);
     assert!(r.total.gold > 100, "the fixtures hold the annotated claims");
-    assert!(r.total.f1 >= 0.0);
+    meets_target(&r);
 }
 
 #[test]
@@ -28,6 +28,23 @@ fn corpus_score() {
     let dir = std::env::var_os("CLAIMDB_CORPUS").expect("CLAIMDB_CORPUS names the corpus folder");
     let r = show(Path::new(&dir));
     assert!(r.total.gold > 0);
+    meets_target(&r);
+}
+
+/// F1 at least 0.85, speaker and relay accuracy at least 0.90.
+fn meets_target(r: &claimdb::extract::eval::Report) {
+    let t = &r.total;
+    assert!(t.f1 >= 0.85, "F1 {:.3} is under 0.85", t.f1);
+    assert!(
+        t.speaker_accuracy >= 0.90,
+        "speaker accuracy {:.3} is under 0.90",
+        t.speaker_accuracy
+    );
+    assert!(
+        t.via_accuracy >= 0.90,
+        "relay accuracy {:.3} is under 0.90",
+        t.via_accuracy
+    );
 }
 
 /// `CLAIMDB_EXTRACT_SHOW=FILE` prints the candidates for one text, for reading.
