@@ -209,7 +209,13 @@ impl<'d, 'a> Rules<'d, 'a> {
             return None;
         }
         let ws: Vec<String> = (a..b).map(|k| self.lw(k).to_string()).collect();
-        if (a..b).any(|k| Lang::has(lang.say_verbs, self.lw(k)) && !is_cap(self.t(k))) {
+        // A verb in the phrase makes it no subject; a noun that looks like one ("the state
+        // broadcaster", "a report") does not.
+        if (a..b).any(|k| {
+            Lang::has(lang.say_verbs, self.lw(k))
+                && !is_cap(self.t(k))
+                && !(k > a && Lang::has(lang.determiners, self.lw(k - 1)))
+        }) {
             return None;
         }
         // A pronoun.
