@@ -102,8 +102,37 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     article: Option<&'a ArticleView>,
     candidates: &'a [Candidate],
+    /// Candidates already logged as claims on this article, at the same place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logged_before: Vec<LoggedBefore>,
     #[serde(flatten)]
     logged: Option<Logged>,
+}
+
+/// A candidate whose words an existing claim on the article is already anchored to.
+#[derive(Serialize, Clone)]
+struct LoggedBefore {
+    candidate: usize,
+    claim: String,
+}
+
+/// The candidates (by number, from 1) that overlap a claim's anchor on the article by at
+/// least half of each.
+fn logged_before(anchored: &[(String, u64, u64)], cands: &[Candidate]) -> Vec<LoggedBefore> {
+    let mut out = Vec::new();
+    for (i, c) in cands.iter().enumerate() {
+        let hit = anchored.iter().find(|(_, s, e)| {
+            let ov = (*e).min(c.end).saturating_sub((*s).max(c.start));
+            ov > 0 && ov * 2 >= e - s && ov * 2 >= c.end - c.start
+        });
+        if let Some((id, _, _)) = hit {
+            out.push(LoggedBefore {
+                candidate: i + 1,
+                claim: id.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// What accepting did, or with `--dry-run` would do.
@@ -134,7 +163,7 @@ pub fn run(store: &mut Store, style: Style, a: ExtractArgs) -> Result<()> {
         let path = a.text_file.as_deref().unwrap_or(Path::new("-"));
         let text = input::read_path(path)?;
         let cands = candidates(&text, context(store, None)?);
-        style.out(&Document::bare(&cands), || list(&cands));
+        style.out(&Document::bare(&cands), || list(&cands, &[]));
         return Ok(());
     }
     let article = a.article.expect("checked: an article is given");
@@ -206,6 +235,7 @@ impl<'a> Document<'a> {
             article: None,
             candidates,
             logged: None,
+            logged_before: Vec::new(),
         }
     }
 }
@@ -223,6 +253,7 @@ fn extract_stored(
     let id = view.id.to_string();
     let text = input::stored(&view.short_id, store.article_text(&id)?)?;
     let cands = candidates(&text, context(store, view.outlet.clone())?);
+    let before = logged_before(&store.anchored_quotes(&id)?, &cands);
     let mut head = String::new();
     if added {
         head = format!(
@@ -241,7 +272,11 @@ fn extract_stored(
         && std::io::stdout().is_terminal();
     let picks = match &accept {
         Some(spec) => {
-            let chosen = spec.pick(cands.len())?;
+            let mut chosen = spec.pick(cands.len())?;
+            // `all` leaves out what is already logged; numbers are taken as given.
+            if matches!(spec, Accept::All) {
+                chosen.retain(|i| !before.iter().any(|b| b.candidate == i + 1));
+            }
             Some(chosen.into_iter().map(|i| Pick::of(i, &cands[i])).collect())
         }
         None if interactive => {
@@ -265,11 +300,12 @@ fn extract_stored(
         article,
         candidates: &cands,
         logged,
+        logged_before: before.clone(),
     };
     style.out(&doc, || {
         let mut out = head;
         if !interactive {
-            out += &list(&cands);
+            out += &list(&cands, &before);
         }
         if let Some(l) = &doc.logged {
             if !interactive {
@@ -381,14 +417,23 @@ fn logged_lines(l: &Logged) -> String {
 
 /// The candidates as a person reads them: numbered from 1, quotes clipped, every text made
 /// safe to print.
-fn list(cands: &[Candidate]) -> String {
+fn list(cands: &[Candidate], before: &[LoggedBefore]) -> String {
     if cands.is_empty() {
         return "no claims found".into();
     }
     let blocks: Vec<String> = cands
         .iter()
         .enumerate()
-        .map(|(i, c)| one(i + 1, c).trim_end().to_string())
+        .map(|(i, c)| {
+            let mut b = one(i + 1, c).trim_end().to_string();
+            if let Some(l) = before.iter().find(|l| l.candidate == i + 1) {
+                b += &format!(
+                    "\n   already logged as claim {}",
+                    &l.claim[..8.min(l.claim.len())]
+                );
+            }
+            b
+        })
         .collect();
     blocks.join("\n\n")
 }

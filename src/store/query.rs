@@ -114,6 +114,25 @@ impl Store {
         self.source_view(&id.to_string())
     }
 
+    /// Where the article's live claims are anchored: claim id, start and end (characters).
+    pub fn anchored_quotes(&self, article_id: &str) -> Result<Vec<(String, u64, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.claim_id, a.quote_start, a.quote_end FROM appearances a
+             JOIN claims c ON c.id = a.claim_id
+             WHERE a.article_id = ?1 AND c.deleted = 0
+               AND a.quote_start IS NOT NULL AND a.quote_end IS NOT NULL
+             ORDER BY a.quote_start, a.claim_id",
+        )?;
+        let rows = stmt.query_map([article_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every source's name with its aliases, by name.
     pub fn source_names(&self) -> Result<Vec<(String, Vec<String>)>> {
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
