@@ -291,3 +291,75 @@ As informs Interfax, the heating season began on October 1.";
         Some("Interfax")
     );
 }
+
+mod any_text {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words, marks and breaks in any order: quotation marks of every kind unbalanced,
+    /// abbreviations, names, verbs of saying, Cyrillic and emoji.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "said",
+            "told",
+            "according to",
+            "Smith",
+            "Dr.",
+            "He",
+            "she",
+            "the",
+            "minister",
+            "quoted",
+            "as saying",
+            "that",
+            ",",
+            ".",
+            ":",
+            "—",
+            "\"",
+            "“",
+            "”",
+            "«",
+            "»",
+            "‘",
+            "’",
+            "'",
+            "\n",
+            "\n\n",
+            "Антонов",
+            "🚢",
+            "U.S.",
+            "Reuters",
+            "per",
+            "For her",
+            "and",
+            "(",
+            ")",
+            "added",
+            "the agency",
+            "Experts",
+            "say",
+            "a",
+            "study",
+            "found",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn never_panics_and_quotes_are_their_slice(
+            parts in prop::collection::vec(piece(), 0..80),
+            glue in prop::sample::select(vec![" ", "", "\u{a0}", "\r\n"]),
+        ) {
+            let text = parts.join(glue);
+            let chars: Vec<char> = text.chars().collect();
+            for c in run(&text) {
+                prop_assert!(c.start < c.end && c.end as usize <= chars.len());
+                let slice: String = chars[c.start as usize..c.end as usize].iter().collect();
+                prop_assert_eq!(slice, c.quote);
+                prop_assert!((0.0..=1.0).contains(&c.confidence));
+            }
+        }
+    }
+}

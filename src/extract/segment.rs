@@ -225,7 +225,11 @@ fn quotations(text: &str, lang: &Lang, paras: &[(usize, usize)]) -> Vec<Quote> {
                 None => {
                     // Unclosed: keep it to its first paragraph, unless the paragraphs after
                     // it were never closed either (then the quotation is only this one).
-                    let first = q.parts[0];
+                    // An unclosed single mark is an apostrophe after all: read on after it.
+                    let Some(&first) = q.parts.first().filter(|_| !single) else {
+                        i += clen;
+                        continue;
+                    };
                     if text[first.0..first.1].trim().chars().any(is_word_char) {
                         out.push(Quote {
                             open: i,
