@@ -425,9 +425,9 @@ impl<'d, 'a> Rules<'d, 'a> {
         if let Some(g) = group_at
             && head_lower
             && (g == head_pos - 1
-                || ws[..g]
-                    .iter()
-                    .any(|w| w.chars().all(|c| c.is_ascii_digit()) || Lang::has(NUMBERS, w)))
+                || ws[..g].iter().any(|w| {
+                    w.chars().all(|c| c.is_ascii_digit()) || Lang::has(lang.counting_words, w)
+                }))
             && ws.len() <= 8
         {
             let first_word_proper = self.names.mention_at(a).is_some();
@@ -2050,14 +2050,8 @@ impl<'d, 'a> Rules<'d, 'a> {
         if w.chars().next().is_some_and(|c| c.is_ascii_digit()) || is_cap(self.t(k)) {
             return true;
         }
-        const OPENERS: &[&str] = &[
-            "he", "she", "it", "they", "we", "i", "you", "there", "this", "these", "those", "the",
-            "a", "an", "his", "her", "their", "its", "our", "my", "some", "many", "most", "all",
-            "no", "every", "each", "much", "more", "less", "few", "several", "both", "since",
-            "nearly", "almost", "only", "one", "two", "three", "any", "such", "none", "neither",
-            "either", "everyone", "nobody", "someone", "people",
-        ];
-        if Lang::has(OPENERS, w) {
+
+        if Lang::has(self.lang.clause_openers, w) {
             return true;
         }
         // A bare noun phrase followed soon by a finite verb: "personality is not lost",
@@ -2139,29 +2133,6 @@ fn first_words(phrases: &'static [&'static str]) -> std::collections::HashSet<&'
         .map(|p| p.split(' ').next().unwrap_or(p))
         .collect()
 }
-
-/// Number words that count people: "two people familiar with the talks".
-const NUMBERS: &[&str] = &[
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "several",
-    "some",
-    "many",
-    "dozens",
-    "hundreds",
-    "thousands",
-    "few",
-    "other",
-    "senior",
-    "local",
-];
 
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();

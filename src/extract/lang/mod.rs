@@ -74,6 +74,10 @@ pub struct Lang {
     pub weekdays: &'static [&'static str],
     /// Words after "said" that do not open a reported clause: "to", "goodbye".
     pub not_clause_openers: &'static [&'static str],
+    /// Words that can open a reported clause with no "that": "he", "the", "most".
+    pub clause_openers: &'static [&'static str],
+    /// Words that count people: "two people familiar with the talks".
+    pub counting_words: &'static [&'static str],
     /// Auxiliary and modal verbs: one soon after a bare noun shows a clause.
     pub auxiliaries: &'static [&'static str],
     /// Prepositions: a name after one is not a sentence's subject.
