@@ -22,6 +22,18 @@ fn fixtures_score() {
     meets_target(&r);
 }
 
+/// Six stories annotated by someone who never saw the rules, scored once before any change
+/// to the rules: F1 0.853, speaker 0.889, relay 0.901 on 2026-11-26. Speaker accuracy there
+/// is under the 0.90 target (see docs/extract.md); F1 and relay accuracy must hold.
+#[test]
+fn held_out_score() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract-holdout");
+    let r = show(&dir);
+    assert_eq!(r.total.gold, 104, "the held-out stories hold their annotated claims");
+    assert!(r.total.f1 >= 0.85, "F1 {:.3} is under 0.85", r.total.f1);
+    assert!(r.total.via_accuracy >= 0.90, "relay accuracy {:.3} is under 0.90", r.total.via_accuracy);
+}
+
 #[test]
 #[ignore = "needs CLAIMDB_CORPUS"]
 fn corpus_score() {
