@@ -29,9 +29,16 @@ fn fixtures_score() {
 fn held_out_score() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract-holdout");
     let r = show(&dir);
-    assert_eq!(r.total.gold, 104, "the held-out stories hold their annotated claims");
+    assert_eq!(
+        r.total.gold, 104,
+        "the held-out stories hold their annotated claims"
+    );
     assert!(r.total.f1 >= 0.85, "F1 {:.3} is under 0.85", r.total.f1);
-    assert!(r.total.via_accuracy >= 0.90, "relay accuracy {:.3} is under 0.90", r.total.via_accuracy);
+    assert!(
+        r.total.via_accuracy >= 0.90,
+        "relay accuracy {:.3} is under 0.90",
+        r.total.via_accuracy
+    );
 }
 
 #[test]
