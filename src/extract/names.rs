@@ -52,6 +52,14 @@ pub struct Names {
     by_word: std::collections::HashMap<String, Vec<usize>>,
 }
 
+/// A name or noun without its possessive ending: "Kemwell's" and "farmers'" become
+/// "Kemwell" and "farmers".
+pub fn strip_possessive(s: &str) -> &str {
+    s.trim_end_matches("'s")
+        .trim_end_matches("’s")
+        .trim_end_matches(['\'', '’'])
+}
+
 pub fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-' || c == '.'))
         .map(|w| {
@@ -150,10 +158,7 @@ impl Names {
             return;
         }
         let text = &doc.text[doc.toks[a].start..doc.toks[b - 1].end];
-        let text = text
-            .trim_end_matches("'s")
-            .trim_end_matches("’s")
-            .trim_end_matches(['\'', '’']);
+        let text = strip_possessive(text);
         let lower = text.to_lowercase();
         let run_words = words(text);
         let outlet_noun_before = (1..=2).any(|d| {
@@ -254,11 +259,7 @@ impl Names {
             }
         }
         let name_text = &doc.text[doc.toks[name_from].start..doc.toks[b - 1].end];
-        let name_text = name_text
-            .trim_end_matches("'s")
-            .trim_end_matches("’s")
-            .trim_end_matches(['\'', '’'])
-            .to_string();
+        let name_text = strip_possessive(name_text).to_string();
         let nw = words(&name_text);
         if nw.is_empty() {
             return;

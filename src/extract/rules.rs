@@ -4,7 +4,7 @@
 
 use super::Kind;
 use super::lang::{Gender, Lang};
-use super::names::{EntKind, Names, is_cap, words};
+use super::names::{EntKind, Names, is_cap, strip_possessive, words};
 use super::segment::Doc;
 
 /// A candidate in byte offsets.
@@ -231,7 +231,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 f += 1;
             }
             let s = this.span(f, b).to_string();
-            s.trim_end_matches("'s").trim_end_matches("’s").to_string()
+            strip_possessive(&s).to_string()
         };
         let joined = ws.join(" ");
         // The head noun: before "of", "to", "for", "at", "in" ("the ambassador to the United
@@ -247,10 +247,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 )
             })
             .map_or(ws.len(), |(p, _)| p);
-        let head = ws[head_pos - 1]
-            .trim_end_matches("'s")
-            .trim_end_matches("’s")
-            .to_string();
+        let head = strip_possessive(&ws[head_pos - 1]).to_string();
         let head_tok = a + head_pos - 1;
         let head_lower = !is_cap(self.t(head_tok)) || self.opens_sentence(head_tok);
         // Respondents: "eight out of ten students", "about a third", "93 percent of people".
@@ -356,14 +353,10 @@ impl<'d, 'a> Rules<'d, 'a> {
                             .map(|k| self.lw(k).to_string())
                             .find(|w| {
                                 (w.ends_with("'s") || w.ends_with("’s"))
-                                    && Lang::has(
-                                        lang.body_nouns,
-                                        w.trim_end_matches("'s").trim_end_matches("’s"),
-                                    )
+                                    && Lang::has(lang.body_nouns, strip_possessive(w))
                             })
                             .map(|w| {
-                                let body =
-                                    w.trim_end_matches("'s").trim_end_matches("’s").to_string();
+                                let body = strip_possessive(&w).to_string();
                                 self.names
                                     .latest(EntKind::Body, Some(&body), a)
                                     .map_or(body, |e| self.names.ents[e].name.clone())

@@ -1740,7 +1740,6 @@ pub static ENGLISH: Lang = Lang {
         "everyone", "nobody", "someone", "people",
     ],
     counting_words: &[
-        "two people familiar with the talks",
         "two",
         "three",
         "four",
