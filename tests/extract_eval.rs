@@ -65,18 +65,3 @@ fn meets_target(r: &claimdb::extract::eval::Report) {
         t.via_accuracy
     );
 }
-
-/// `CLAIMDB_EXTRACT_SHOW=FILE` prints the candidates for one text, for reading.
-#[test]
-fn show_one() {
-    let Some(path) = std::env::var_os("CLAIMDB_EXTRACT_SHOW") else {
-        return;
-    };
-    let text = std::fs::read_to_string(&path).expect("readable");
-    for c in claimdb::extract::extract(&text, &claimdb::extract::Context::default()) {
-        println!(
-            "[{}-{}] {:?} sp={:?} via={:?} cue={:?} {:.2}\n    {:?}",
-            c.start, c.end, c.kind, c.speaker, c.via, c.cue, c.confidence, c.quote
-        );
-    }
-}
