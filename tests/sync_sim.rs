@@ -18,12 +18,66 @@ use std::sync::Arc;
 use claimdb::interchange::{self, ClaimReviewOptions, Format, Record};
 use claimdb::model::{SourceKind, Status};
 use claimdb::ops::{Hlc, Op, OpKind};
-use claimdb::server::{Backend, Member, SqliteBackend};
+use claimdb::server::{Core, Member, ServerError, SqliteStorage};
 use claimdb::store::{ClaimEdit, NewClaim};
 use claimdb::sync::client::{self, Transport};
 use claimdb::sync::protocol::{OpStatus, PullResponse, PushResponse, Role};
 use claimdb::{Error, Result, Store};
 use uuid::Uuid;
+
+/// The server's protocol core over one store, called from this single-threaded simulation.
+struct Srv {
+    core: Core,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Srv {
+    fn sqlite(dir: &std::path::Path) -> Srv {
+        Srv {
+            core: Core::new(Arc::new(SqliteStorage::open(dir).unwrap())),
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        }
+    }
+    fn push(
+        &self,
+        m: &Member,
+        ops: Vec<Box<RawValue>>,
+        now: u64,
+    ) -> std::result::Result<PushResponse, ServerError> {
+        self.rt.block_on(self.core.push(m, ops, now))
+    }
+    fn pull(
+        &self,
+        m: &Member,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<PullResponse, ServerError> {
+        self.rt.block_on(self.core.pull(m, after, limit))
+    }
+    fn pull_json(
+        &self,
+        m: &Member,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<Vec<u8>, ServerError> {
+        self.rt.block_on(self.core.pull_json(m, after, limit))
+    }
+    fn authenticate(&self, token: &str) -> std::result::Result<Member, ServerError> {
+        self.rt.block_on(self.core.authenticate(token))
+    }
+    fn create_workspace(&self, name: &str) -> Result<()> {
+        self.rt.block_on(self.core.create_workspace(name))
+    }
+    fn add_member(&self, ws: &str, name: &str, role: Role) -> Result<String> {
+        self.rt.block_on(self.core.add_member(ws, name, role))
+    }
+    fn stats(&self, ws: &str) -> Result<(u64, u64)> {
+        self.rt.block_on(self.core.stats(ws))
+    }
+}
 
 /// SplitMix64: small, seeded, reproducible.
 struct Rng(u64);
@@ -55,7 +109,7 @@ type Delayed = Rc<RefCell<Vec<(Member, Vec<Box<RawValue>>)>>>;
 
 /// The server's real push and pull, behind a network that misbehaves while `faulty` is set.
 struct Net {
-    backend: Arc<SqliteBackend>,
+    backend: Rc<Srv>,
     member: Member,
     rng: Rc<RefCell<Rng>>,
     faulty: bool,
@@ -204,9 +258,9 @@ const SPEAKERS: &[&str] = &[
 ];
 const STATUSES: &[&str] = &["verified", "false", "mixed", "misleading", "in-progress"];
 
-fn run(seed: u64, steps: usize) -> Stats {
+fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Stats {
     let dir = tempfile::tempdir().unwrap();
-    let backend = Arc::new(SqliteBackend::open(&dir.path().join("server")).unwrap());
+    let backend = Rc::new(server(&dir.path().join("server")));
     backend.create_workspace("desk").unwrap();
     let rng = Rc::new(RefCell::new(Rng(seed)));
     let delayed = Rc::new(RefCell::new(Vec::new()));
@@ -715,12 +769,17 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 #[test]
 fn replicas_converge_through_a_faulty_network() {
+    simulate(&Srv::sqlite);
+}
+
+/// Every seed, on the server store `server` makes.
+fn simulate(server: &dyn Fn(&std::path::Path) -> Srv) {
     let cases = env_num("CLAIMDB_SIM_CASES", 6);
     let steps = env_num("CLAIMDB_SIM_STEPS", 80) as usize;
     let first = env_num("CLAIMDB_SIM_SEED", 1);
     let mut total = Stats::default();
     for seed in first..first + cases {
-        let s = run(seed, steps);
+        let s = run(seed, steps, server);
         total.duplicates += s.duplicates;
         total.forged += s.forged;
         total.copies += s.copies;

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use claimdb::Store;
 use claimdb::interchange::{self, ClaimReviewOptions, Format, ImportSummary, Record};
 use claimdb::ops::{Op, OpKind};
-use claimdb::server::{Backend, SqliteBackend};
+use claimdb::server::{Core, SqliteStorage};
 use claimdb::sync::protocol::{
     ErrorBody, MAX_BATCH, OpStatus, PullResponse, PushRequest, PushResponse, Role, WhoAmI,
 };
@@ -123,10 +123,12 @@ pub const PUSH_MEMBER: &str = "ana";
 /// The server's clock during fuzzed pushes (2023-11-14T22:13:20Z).
 pub const PUSH_NOW_MS: u64 = 1_700_000_000_000;
 
-/// A server backend that lives across inputs; every input gets a workspace of its own.
+/// The server's protocol core on a SQLite store that lives across inputs; every input gets a
+/// workspace of its own.
 pub struct PushHarness {
     _dir: tempfile::TempDir,
-    backend: SqliteBackend,
+    core: Core,
+    rt: tokio::runtime::Runtime,
     workspaces: u64,
 }
 
@@ -139,10 +141,14 @@ impl Default for PushHarness {
 impl PushHarness {
     pub fn new() -> PushHarness {
         let dir = scratch_dir();
-        let backend = SqliteBackend::open(&dir.path().join("server")).expect("open the backend");
+        let storage = SqliteStorage::open(&dir.path().join("server")).expect("open the store");
         PushHarness {
             _dir: dir,
-            backend,
+            core: Core::new(std::sync::Arc::new(storage)),
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime"),
             workspaces: 0,
         }
     }
@@ -151,7 +157,7 @@ impl PushHarness {
     /// be pulled back as sent, and pushing the same body again must store nothing new.
     pub fn check(&mut self, data: &[u8]) {
         // A body that is not a push request of JSON values is refused whole (400), by the
-        // HTTP handler or by the backend; the hostile tests cover that.
+        // HTTP handler or by the core; the hostile tests cover that.
         if serde_json::from_slice::<PushRequest<Value>>(data).is_err() {
             return;
         }
@@ -164,18 +170,18 @@ impl PushHarness {
         }
         self.workspaces += 1;
         let ws = format!("w{}", self.workspaces);
-        self.backend
-            .create_workspace(&ws)
+        let (core, rt) = (&self.core, &self.rt);
+        rt.block_on(core.create_workspace(&ws))
             .expect("create workspace");
-        let token = self
-            .backend
-            .add_member(&ws, PUSH_MEMBER, Role::Writer)
+        let token = rt
+            .block_on(core.add_member(&ws, PUSH_MEMBER, Role::Writer))
             .expect("add member");
-        let member = self.backend.authenticate(&token).expect("authenticate");
+        let member = rt
+            .block_on(core.authenticate(&token))
+            .expect("authenticate");
 
-        let resp = self
-            .backend
-            .push(&member, req.ops.clone(), PUSH_NOW_MS)
+        let resp = rt
+            .block_on(core.push(&member, req.ops.clone(), PUSH_NOW_MS))
             .expect("a push of well-formed JSON values succeeds");
         assert_eq!(
             resp.results.len(),
@@ -231,9 +237,8 @@ impl PushHarness {
         let back: PushResponse = serde_json::from_slice(&wire).unwrap();
         assert_eq!(back, resp);
 
-        let page = self
-            .backend
-            .pull(&member, 0, claimdb::sync::protocol::MAX_PAGE)
+        let page = rt
+            .block_on(core.pull(&member, 0, claimdb::sync::protocol::MAX_PAGE))
             .expect("pull");
         assert_eq!(page.head, resp.head);
         let pulled: Vec<Op> = page.ops.iter().map(|s| s.op.clone()).collect();
@@ -263,9 +268,8 @@ impl PushHarness {
         // The client retries after a lost response: nothing is stored twice. (An operation
         // refused for a reference the workspace lacked may be stored now, if the first push
         // created what it refers to after it.)
-        let again = self
-            .backend
-            .push(&member, req.ops.clone(), PUSH_NOW_MS)
+        let again = rt
+            .block_on(core.push(&member, req.ops.clone(), PUSH_NOW_MS))
             .expect("a repeated push succeeds");
         assert_eq!(again.results.len(), req.ops.len());
         let mut head = resp.head;
@@ -294,7 +298,7 @@ impl PushHarness {
     }
 }
 
-/// One input through a fresh backend (for regression tests).
+/// One input through a fresh store (for regression tests).
 pub fn check_server_push(data: &[u8]) {
     PushHarness::new().check(data);
 }

@@ -116,9 +116,8 @@ pub enum Command {
     Conflicts,
     /// Run the team sync server
     Serve {
-        /// Directory of the server's own database
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: ServerDb,
         /// Address to listen on (port 0 picks a free port)
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
         listen: String,
@@ -132,7 +131,7 @@ pub enum Command {
         #[arg(long, value_name = "PEM", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
     },
-    /// Administer a server's data directory: workspaces and members
+    /// Administer a server's data: workspaces and members
     #[command(subcommand)]
     Server(ServerCmd),
     /// A walkthrough on a temporary database
@@ -183,8 +182,8 @@ pub enum ServerCmd {
     /// Create a workspace (one desk's shared claims)
     WorkspaceCreate {
         name: String,
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: ServerDb,
     },
     /// Add a member and print their token (shown once, stored only as a hash)
     MemberAdd {
@@ -193,28 +192,59 @@ pub enum ServerCmd {
         /// reader, writer or admin
         #[arg(long, default_value = "writer")]
         role: String,
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: ServerDb,
     },
     /// List a workspace's members
     Members {
         workspace: String,
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: ServerDb,
     },
-    /// Write a consistent copy of the server database (safe while it serves)
+    /// Write a consistent copy of the server database (safe while it serves); on
+    /// PostgreSQL, a pg_dump archive in its custom format (restore it with pg_restore)
     Backup {
         file: PathBuf,
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: ServerDb,
     },
     /// Revoke a member's token
     Revoke {
         workspace: String,
         name: String,
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: ServerDb,
     },
+    /// Copy a SQLite server's data (workspaces, members, tokens, logs with their sequence
+    /// numbers) into an empty PostgreSQL database; members keep syncing without a reset
+    Migrate {
+        /// The SQLite server's data directory
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DATABASE
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
+/// Where a server keeps its data: a directory with a SQLite database, or PostgreSQL.
+#[derive(Debug, Args)]
+pub struct ServerDb {
+    /// Directory of the server's own SQLite database (takes precedence over --database)
+    #[arg(long, value_name = "DIR", required_unless_present = "database")]
+    pub data: Option<PathBuf>,
+    /// A PostgreSQL database instead: postgres://USER:PASSWORD@HOST:PORT/DATABASE, with
+    /// libpq's sslmode=require and sslrootcert=FILE for TLS
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CLAIMDB_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// Connections to PostgreSQL per server process
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub pool_size: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -110,7 +110,7 @@ pub fn run(cli: Cli) -> Result<()> {
             return extract::eval(style, a.eval.as_deref().expect("matched"));
         }
         Command::Serve {
-            data,
+            db,
             listen,
             auth_failures_per_minute,
             tls_cert,
@@ -120,7 +120,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 (Some(c), Some(k)) => Some(claimdb::server::tls_config(c, k)?),
                 _ => None,
             };
-            return serve::serve(data, listen, *auth_failures_per_minute, tls);
+            return serve::serve(db, listen, *auth_failures_per_minute, tls);
         }
         _ => {}
     }

@@ -1,27 +1,47 @@
-//! `serve` and `server ...`: running the sync server and administering its data directory.
+//! `serve` and `server ...`: running the sync server and administering its data, in a SQLite
+//! data directory or a PostgreSQL database.
 
 use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use super::args::ServerCmd;
+use super::args::{ServerCmd, ServerDb};
 use super::render::Style;
-use claimdb::server::{self, SqliteBackend};
+use claimdb::server::{self, Core, PgStorage, SqliteStorage, Storage};
 use claimdb::sync::protocol::Role;
 
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The store `db` names. `create` makes a missing SQLite data directory.
+async fn open(db: &ServerDb, create: bool) -> Result<Core> {
+    let storage: Arc<dyn Storage> = match (&db.data, &db.database) {
+        (Some(dir), _) if create => Arc::new(SqliteStorage::open(dir)?),
+        (Some(dir), _) => Arc::new(SqliteStorage::open_existing(dir)?),
+        (None, Some(url)) => Arc::new(PgStorage::open(url, db.pool_size).await?),
+        (None, None) => {
+            return Err(claimdb::Error::invalid(
+                "say where the server's data is: --data DIR, or --database postgres://...",
+            )
+            .into());
+        }
+    };
+    Ok(Core::new(storage))
+}
+
 pub fn serve(
-    data: &std::path::Path,
+    db: &ServerDb,
     listen: &str,
     auth_failures: u32,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> Result<()> {
-    let backend = Arc::new(SqliteBackend::open(data)?);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    rt.block_on(async move {
+    runtime()?.block_on(async move {
+        let core = open(db, true).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -29,21 +49,19 @@ pub fn serve(
         let scheme = if tls.is_some() { "https" } else { "http" };
         println!("listening on {scheme}://{addr}");
         std::io::stdout().flush()?;
-        eprintln!("claimdb serve: data in {}", backend.path().display());
+        eprintln!("claimdb serve: data in {}", core.storage().describe());
         match tls {
             Some(tls) => {
                 server::serve_tls(
                     listener,
-                    backend,
+                    core,
                     auth_failures,
                     tls,
                     server::shutdown_signal(),
                 )
                 .await?
             }
-            None => {
-                server::serve(listener, backend, auth_failures, server::shutdown_signal()).await?
-            }
+            None => server::serve(listener, core, auth_failures, server::shutdown_signal()).await?,
         }
         eprintln!("claimdb serve: stopped");
         Ok(())
@@ -51,9 +69,13 @@ pub fn serve(
 }
 
 pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
+    runtime()?.block_on(admin_async(style, cmd))
+}
+
+async fn admin_async(style: Style, cmd: ServerCmd) -> Result<()> {
     match cmd {
-        ServerCmd::WorkspaceCreate { name, data } => {
-            SqliteBackend::open(&data)?.create_workspace(&name)?;
+        ServerCmd::WorkspaceCreate { name, db } => {
+            open(&db, true).await?.create_workspace(&name).await?;
             style.out(&serde_json::json!({ "workspace": name }), || {
                 format!("created workspace {name}")
             });
@@ -62,14 +84,17 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
             workspace,
             name,
             role,
-            data,
+            db,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
                 claimdb::Error::Invalid(format!(
                     "unknown role '{role}'; valid roles: reader, writer, admin"
                 ))
             })?;
-            let token = SqliteBackend::open_existing(&data)?.add_member(&workspace, &name, role)?;
+            let token = open(&db, false)
+                .await?
+                .add_member(&workspace, &name, role)
+                .await?;
             style.out(
                 &serde_json::json!({ "workspace": workspace, "member": name, "role": role, "token": token }),
                 || {
@@ -81,8 +106,8 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
                 },
             );
         }
-        ServerCmd::Members { workspace, data } => {
-            let members = SqliteBackend::open_existing(&data)?.members(&workspace)?;
+        ServerCmd::Members { workspace, db } => {
+            let members = open(&db, false).await?.members(&workspace).await?;
             style.out(&serde_json::json!({ "members": members }), || {
                 members
                     .iter()
@@ -101,8 +126,8 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
                     .join("\n")
             });
         }
-        ServerCmd::Backup { file, data } => {
-            SqliteBackend::open_existing(&data)?.backup(&file)?;
+        ServerCmd::Backup { file, db } => {
+            open(&db, false).await?.backup(&file).await?;
             style.out(&serde_json::json!({ "backup": file }), || {
                 format!("backed up the server database to {}", file.display())
             });
@@ -110,13 +135,28 @@ pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {
         ServerCmd::Revoke {
             workspace,
             name,
-            data,
+            db,
         } => {
-            SqliteBackend::open_existing(&data)?.revoke(&workspace, &name)?;
+            open(&db, false).await?.revoke(&workspace, &name).await?;
             style.out(
                 &serde_json::json!({ "workspace": workspace, "revoked": name }),
                 || format!("revoked the token of {name} in {workspace}"),
             );
+        }
+        ServerCmd::Migrate { from, to } => {
+            let source = Core::new(Arc::new(SqliteStorage::open_existing(&from)?));
+            let dest = Core::new(Arc::new(PgStorage::open(&to, 2).await?));
+            let report = source.copy_to(&dest).await?;
+            style.out(&serde_json::json!({ "copied": report }), || {
+                format!(
+                    "copied {} workspace(s), {} member(s) and {} operation(s) to {}; point \
+                     `claimdb serve --database` at it and members keep syncing",
+                    report.workspaces,
+                    report.members,
+                    report.ops,
+                    dest.storage().describe()
+                )
+            });
         }
     }
     Ok(())

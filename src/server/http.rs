@@ -1,5 +1,5 @@
 //! The HTTP face of the protocol (axum). Handlers authenticate, check the workspace and role,
-//! and hand the work to the backend on the blocking pool; errors become JSON with a stable
+//! and hand the work to the protocol core; errors become JSON with a stable
 //! code. Status codes:
 //! - 200 ok; 400 malformed body or query (`bad_request`, `batch_too_large`);
 //! - 401 no, unknown or revoked token (`unauthorized`); 403 wrong workspace or no write role
@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::backend::{Backend, Member, ServerError};
+use super::core::{Core, Member, ServerError};
 use crate::sync::protocol::{
     ErrorBody, ErrorDetail, MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PROTOCOL_VERSION, PushRequest,
     WhoAmI,
@@ -93,7 +93,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
 
 #[derive(Clone)]
 struct Shared {
-    backend: Arc<dyn Backend>,
+    core: Core,
     limiter: Arc<AuthLimiter>,
 }
 
@@ -138,10 +138,10 @@ fn error_response(status: StatusCode, code: &str, message: String) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The router for `backend`; the caller binds the listener and serves it with
+/// The router for `core`; the caller binds the listener and serves it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so failed logins count per address.
-pub fn router(backend: Arc<dyn Backend>, limiter: Arc<AuthLimiter>) -> Router {
-    let state = Shared { backend, limiter };
+pub fn router(core: Core, limiter: Arc<AuthLimiter>) -> Router {
+    let state = Shared { core, limiter };
     Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
@@ -183,14 +183,6 @@ async fn not_found() -> Response {
     )
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
-) -> Result<T, ServerError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
-}
-
 async fn authenticate(
     s: &Shared,
     peer: Option<SocketAddr>,
@@ -221,8 +213,7 @@ async fn authenticate_token(s: &Shared, headers: &HeaderMap) -> Result<Member, S
             ServerError::Unauthorized("no token; send `Authorization: Bearer <token>`".into())
         })?
         .to_string();
-    let b = s.backend.clone();
-    blocking(move || b.authenticate(&token)).await
+    s.core.authenticate(&token).await
 }
 
 fn in_workspace(member: &Member, workspace: &str) -> Result<(), ServerError> {
@@ -291,8 +282,7 @@ async fn pull(
         }
     }
     let limit = limit.clamp(1, MAX_PAGE);
-    let b = s.backend.clone();
-    let page = blocking(move || b.pull_json(&m, after, limit)).await?;
+    let page = s.core.pull_json(&m, after, limit).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
 }
 
@@ -330,9 +320,7 @@ async fn push(
         });
     }
     let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
-    let b = s.backend.clone();
-    let name = m.name.clone();
-    let resp = blocking(move || b.push(&m, req.ops, now)).await?;
+    let resp = s.core.push(&m, req.ops, now).await?;
     let mut ahead = resp
         .results
         .iter()
@@ -340,9 +328,10 @@ async fn push(
     if let Some(first) = ahead.next() {
         // The member is told too; this side of the story belongs in the server's log.
         eprintln!(
-            "claimdb serve: refused {} operation(s) from '{name}' as stamped ahead of this \
+            "claimdb serve: refused {} operation(s) from '{}' as stamped ahead of this \
              server's clock; if their clock is right, this server's clock is behind: {}",
             1 + ahead.count(),
+            m.name,
             first.message.as_deref().unwrap_or_default()
         );
     }

@@ -1,26 +1,30 @@
-//! `claimdb serve`: the team's sync endpoint. Protocol logic sits behind [`Backend`] and knows
-//! no HTTP; [`http`] maps it to routes; [`serve`] runs it on a listener the caller binds (so
-//! tests can use port 0) until a shutdown future resolves.
+//! `claimdb serve`: the team's sync endpoint, in three rooms. [`core`] holds every protocol
+//! rule and knows no SQL and no HTTP; it works over a [`storage::Storage`], which
+//! [`stores`] implements for SQLite and PostgreSQL; [`http`] maps the core to routes.
+//! [`serve`] runs it on a listener the caller binds (so tests can use port 0) until a
+//! shutdown future resolves.
 
-pub mod backend;
+pub mod core;
 pub mod http;
-pub mod sqlite;
+pub mod storage;
+pub mod stores;
 
 use std::future::Future;
 use std::sync::Arc;
 
-pub use backend::{Backend, Member, ServerError};
-pub use sqlite::SqliteBackend;
+pub use core::{Core, Member, MemberInfo, Refusal, ServerError};
+pub use storage::{Storage, StoreError};
+pub use stores::{PgStorage, SqliteStorage};
 
 /// Serve `backend` on `listener` until `shutdown` resolves; in-flight requests finish first.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    backend: Arc<dyn Backend>,
+    core: Core,
     auth_failures_per_minute: u32,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limiter = Arc::new(http::AuthLimiter::new(auth_failures_per_minute));
-    let app = http::router(backend, limiter);
+    let app = http::router(core, limiter);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -60,7 +64,7 @@ pub fn tls_config(
 /// Like [`serve`], over TLS.
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
-    backend: Arc<dyn Backend>,
+    core: Core,
     auth_failures_per_minute: u32,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -69,7 +73,7 @@ pub async fn serve_tls(
     use tower::ServiceExt;
 
     let limiter = Arc::new(http::AuthLimiter::new(auth_failures_per_minute));
-    let app = http::router(backend, limiter);
+    let app = http::router(core, limiter);
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);

@@ -1,0 +1,603 @@
+//! The protocol core: every rule of the sync protocol (authentication, authorship, clock
+//! checks, duplicate ids, unknown references, replica ownership, sequencing, paging) and the
+//! admin verbs, over any [`Storage`]. It knows no SQL and no HTTP.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::storage::{MemberRecord, OpRow, Storage, StoreError, StoreResult, Txn};
+use crate::error::{Error, Result};
+use crate::ops::{Op, OpKind};
+use crate::sync::protocol::{
+    MAX_CLOCK_DRIFT_MS, OpResult, OpStatus, PullResponse, PushResponse, Role, SequencedOp,
+};
+
+/// An authenticated member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub workspace: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A member as `claimdb server members` lists them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MemberInfo {
+    pub name: String,
+    pub role: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// Failures of a whole request; each maps to one HTTP status and a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{message}")]
+    TooManyFailures { retry_after: u64, message: String },
+    /// Logged in full, reported without detail.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServerError {
+    fn from(e: StoreError) -> Self {
+        ServerError::Internal(e.message)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Io(e.message)
+    }
+}
+
+/// Why one pushed operation was refused; the others in the request are unaffected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Not a claimdb operation, or one that breaks the text rules.
+    #[error("{0}")]
+    InvalidOp(String),
+    #[error("operation {op} is by '{claimed}' but this token belongs to '{member}'")]
+    WrongAuthor {
+        op: Uuid,
+        claimed: String,
+        member: String,
+    },
+    #[error(
+        "operation {op} is stamped {stamped}, {ahead_s} s ahead of the server's clock ({server}; \
+         the limit is {limit_min} minutes): one of the two clocks is wrong"
+    )]
+    ClockAhead {
+        op: Uuid,
+        stamped: String,
+        ahead_s: u64,
+        server: String,
+        limit_min: u64,
+    },
+    #[error(
+        "operation {op} carries replica id {replica}, which belongs to member '{owner}': this \
+         database is a copy of theirs and needs an id of its own"
+    )]
+    ReplicaTaken {
+        op: Uuid,
+        replica: Uuid,
+        owner: String,
+    },
+    #[error("operation id {0} is already stored with different content")]
+    OpIdReused(Uuid),
+    #[error("operation {op} refers to {what}, which this workspace does not have")]
+    UnknownReference { op: Uuid, what: String },
+}
+
+impl Refusal {
+    /// The stable code the protocol reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::InvalidOp(_) => "invalid_op",
+            Refusal::WrongAuthor { .. } => "wrong_author",
+            Refusal::ClockAhead { .. } => "clock_ahead",
+            Refusal::ReplicaTaken { .. } => "replica_taken",
+            Refusal::OpIdReused(_) => "op_id_reused",
+            Refusal::UnknownReference { .. } => "unknown_reference",
+        }
+    }
+
+    fn result(&self, id: Option<Uuid>) -> OpResult {
+        OpResult {
+            id,
+            status: OpStatus::Rejected,
+            seq: None,
+            code: Some(self.code().to_string()),
+            message: Some(self.to_string()),
+        }
+    }
+}
+
+/// Whether `member` may store `op` at server time `now_ms`: it must be written as the member
+/// (the op's author, and a verdict's or claim's recorded author) and not stamped far ahead.
+pub fn check_op(member: &Member, op: &Op, now_ms: u64) -> std::result::Result<(), Refusal> {
+    let claimed = |who: &str| {
+        if who == member.name {
+            Ok(())
+        } else {
+            Err(Refusal::WrongAuthor {
+                op: op.id,
+                claimed: crate::text::clip(who, 80).to_string(),
+                member: member.name.clone(),
+            })
+        }
+    };
+    claimed(&op.author)?;
+    match &op.kind {
+        OpKind::AddVerdict { author, .. } => claimed(author)?,
+        OpKind::CreateClaim { created_by, .. } => claimed(created_by)?,
+        _ => {}
+    }
+    if op.hlc.millis() > now_ms + MAX_CLOCK_DRIFT_MS {
+        return Err(Refusal::ClockAhead {
+            op: op.id,
+            stamped: op.hlc.to_string(),
+            ahead_s: (op.hlc.millis() - now_ms) / 1000,
+            server: crate::ops::Hlc::from_parts(now_ms, 0).to_string(),
+            limit_min: MAX_CLOCK_DRIFT_MS / 60_000,
+        });
+    }
+    crate::validate::op(op)
+        .map_err(|e| Refusal::InvalidOp(format!("operation {} is refused: {e}", op.id)))
+}
+
+/// A pushed operation after the checks that need no database.
+enum Checked {
+    Refused(OpResult),
+    Ready { op: Op, body: String },
+}
+
+/// How many times a push that met a serialization failure or deadlock is run again.
+const PUSH_ATTEMPTS: u32 = 8;
+
+/// What `claimdb server migrate` copied.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CopyReport {
+    pub workspaces: u64,
+    pub members: u64,
+    pub ops: u64,
+}
+
+/// The protocol over one store.
+#[derive(Clone)]
+pub struct Core {
+    storage: Arc<dyn Storage>,
+}
+
+fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn now() -> String {
+    crate::text::timestamp(&chrono::Utc::now())
+}
+
+fn no_workspace(workspace: &str) -> Error {
+    Error::NotFound(format!(
+        "no workspace '{workspace}'; create it with `claimdb server workspace-create {workspace}`"
+    ))
+}
+
+impl Core {
+    pub fn new(storage: Arc<dyn Storage>) -> Core {
+        Core { storage }
+    }
+
+    pub fn storage(&self) -> &dyn Storage {
+        &*self.storage
+    }
+
+    /// The member a bearer token belongs to.
+    pub async fn authenticate(&self, token: &str) -> std::result::Result<Member, ServerError> {
+        let bad = || {
+            ServerError::Unauthorized(
+                "the token is not valid; ask your workspace admin for a new one".into(),
+            )
+        };
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some("cdb1"), Some(id), Some(secret)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let mut tx = self.storage.begin(false).await?;
+        let record = tx.member_by_token_id(id).await?;
+        tx.commit().await?;
+        let Some(m) = record else {
+            return Err(bad());
+        };
+        if !bool::from(hash(secret).ct_eq(&m.token_hash)) {
+            return Err(bad());
+        }
+        if m.revoked_at.is_some() {
+            return Err(ServerError::Unauthorized(
+                "this token was revoked; ask your workspace admin for a new one".into(),
+            ));
+        }
+        Ok(Member {
+            id: m.id,
+            workspace: m.workspace,
+            name: m.name,
+            role: Role::parse(&m.role).unwrap_or(Role::Reader),
+        })
+    }
+
+    /// Store the operations that pass every rule, each once, under the workspace's next
+    /// sequence numbers, atomically. `ops` are the operations' JSON texts as received: one
+    /// that does not parse is refused on its own.
+    pub async fn push(
+        &self,
+        member: &Member,
+        ops: Vec<Box<RawValue>>,
+        now_ms: u64,
+    ) -> std::result::Result<PushResponse, ServerError> {
+        let mut checked = Vec::with_capacity(ops.len());
+        for raw in ops {
+            checked.push(check(member, &raw, now_ms)?);
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.push_once(member, &checked).await {
+                Err(e) if e.retry && attempt < PUSH_ATTEMPTS => {
+                    let wait = 5u64 << attempt.min(6);
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                }
+                other => return other.map_err(ServerError::from),
+            }
+        }
+    }
+
+    async fn push_once(&self, member: &Member, checked: &[Checked]) -> StoreResult<PushResponse> {
+        let ws = member.workspace.as_str();
+        let mut tx = self.storage.begin(true).await?;
+        let mut seq = tx.lock_head(ws).await?;
+        let received_at = now();
+        let mut results = Vec::with_capacity(checked.len());
+        for c in checked {
+            let (op, body) = match c {
+                Checked::Refused(r) => {
+                    results.push(r.clone());
+                    continue;
+                }
+                Checked::Ready { op, body } => (op, body),
+            };
+            let result = match decide(&mut *tx, member, op, body).await? {
+                Decision::Refuse(r) => r.result(Some(op.id)),
+                Decision::Duplicate(s) => OpResult {
+                    id: Some(op.id),
+                    status: OpStatus::Duplicate,
+                    seq: Some(s),
+                    code: None,
+                    message: None,
+                },
+                Decision::Store => {
+                    seq += 1;
+                    tx.insert_op(
+                        ws,
+                        &OpRow {
+                            seq,
+                            id: op.id,
+                            author: op.author.clone(),
+                            body: body.clone(),
+                            received_at: received_at.clone(),
+                        },
+                    )
+                    .await?;
+                    tx.register_replica(ws, &op.replica, &member.name).await?;
+                    if let Some((kind, id)) = op.kind.creates() {
+                        tx.register_entity(ws, kind.as_str(), &id).await?;
+                    }
+                    OpResult {
+                        id: Some(op.id),
+                        status: OpStatus::Accepted,
+                        seq: Some(seq),
+                        code: None,
+                        message: None,
+                    }
+                }
+            };
+            results.push(result);
+        }
+        tx.set_head(ws, seq).await?;
+        tx.commit().await?;
+        Ok(PushResponse { results, head: seq })
+    }
+
+    /// Operations after `after`, in sequence order, at most `limit`.
+    pub async fn pull(
+        &self,
+        member: &Member,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<PullResponse, ServerError> {
+        let (rows, head) = self.page(member, after, limit).await?;
+        let mut ops = Vec::with_capacity(rows.len());
+        for (seq, body) in rows {
+            let op: Op = serde_json::from_str(&body)
+                .map_err(|e| ServerError::Internal(format!("stored op {seq} unreadable: {e}")))?;
+            ops.push(SequencedOp { seq, op });
+        }
+        Ok(PullResponse { ops, head })
+    }
+
+    /// The same page, encoded as the JSON body of the response: stored bodies are the
+    /// canonical JSON of each operation and are spliced in as they are.
+    pub async fn pull_json(
+        &self,
+        member: &Member,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<Vec<u8>, ServerError> {
+        let (rows, head) = self.page(member, after, limit).await?;
+        let size: usize = rows.iter().map(|(_, b)| b.len() + 24).sum();
+        let mut out = Vec::with_capacity(size + 32);
+        out.extend_from_slice(b"{\"ops\":[");
+        for (i, (seq, body)) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(format!("{{\"seq\":{seq},\"op\":").as_bytes());
+            out.extend_from_slice(body.as_bytes());
+            out.push(b'}');
+        }
+        out.extend_from_slice(format!("],\"head\":{head}}}").as_bytes());
+        Ok(out)
+    }
+
+    async fn page(
+        &self,
+        member: &Member,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<(u64, String)>, u64)> {
+        let mut tx = self.storage.begin(false).await?;
+        let rows = tx.ops_after(&member.workspace, after, limit).await?;
+        // Read after the page: the head is never below the last operation returned.
+        let head = tx.head(&member.workspace).await?;
+        tx.commit().await?;
+        Ok((rows, head))
+    }
+
+    pub async fn create_workspace(&self, name: &str) -> Result<()> {
+        let name = crate::text::name("workspace name", name, 100)?;
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::invalid(
+                "a workspace name uses only letters, digits, - and _ (it appears in URLs)",
+            ));
+        }
+        let mut tx = self.storage.begin(true).await?;
+        if !tx.insert_workspace(&name, &now()).await? {
+            return Err(Error::Invalid(format!("workspace '{name}' already exists")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Add a member (or give a revoked one a new token); returns the token, which is not
+    /// stored and cannot be shown again.
+    pub async fn add_member(&self, workspace: &str, name: &str, role: Role) -> Result<String> {
+        let name = crate::text::name("member name", name, crate::text::MAX_NAME_CHARS)?;
+        let mut tx = self.storage.begin(true).await?;
+        if !tx.workspace_exists(workspace).await? {
+            return Err(no_workspace(workspace));
+        }
+        // Taken like a push takes it, so two admins adding the same name cannot both pass.
+        tx.lock_head(workspace).await?;
+        // Names are unique as people read them: "Bob" beside "bob" is the same member.
+        let folded = crate::text::fold(&name);
+        let members = tx.members(workspace).await?;
+        if let Some(other) = members
+            .iter()
+            .find(|m| m.name != name && crate::text::fold(&m.name) == folded)
+        {
+            return Err(Error::Invalid(format!(
+                "'{name}' is too like the member '{}' of '{workspace}' (names are compared \
+                 ignoring case); use '{}' to give them a new token, or another name",
+                other.name, other.name
+            )));
+        }
+        if members
+            .iter()
+            .any(|m| m.name == name && m.revoked_at.is_none())
+        {
+            return Err(Error::Invalid(format!(
+                "'{name}' is already a member of '{workspace}'; revoke their token first to issue a new one"
+            )));
+        }
+        let id = Uuid::new_v4().simple().to_string();
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| Error::Io(format!("no randomness: {e}")))?;
+        let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        tx.insert_member(&MemberRecord {
+            id: id.clone(),
+            workspace: workspace.to_string(),
+            name: name.clone(),
+            role: role.as_str().to_string(),
+            token_hash: hash(&secret),
+            created_at: now(),
+            revoked_at: None,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(format!("cdb1.{id}.{secret}"))
+    }
+
+    pub async fn members(&self, workspace: &str) -> Result<Vec<MemberInfo>> {
+        let mut tx = self.storage.begin(false).await?;
+        if !tx.workspace_exists(workspace).await? {
+            return Err(no_workspace(workspace));
+        }
+        let members = tx.members(workspace).await?;
+        tx.commit().await?;
+        Ok(members
+            .into_iter()
+            .map(|m| MemberInfo {
+                name: m.name,
+                role: m.role,
+                created_at: m.created_at,
+                revoked_at: m.revoked_at,
+            })
+            .collect())
+    }
+
+    pub async fn revoke(&self, workspace: &str, name: &str) -> Result<()> {
+        let mut tx = self.storage.begin(true).await?;
+        if !tx.workspace_exists(workspace).await? {
+            return Err(no_workspace(workspace));
+        }
+        if !tx.revoke_member(workspace, name, &now()).await? {
+            return Err(Error::NotFound(format!(
+                "'{name}' has no active token in '{workspace}'"
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Total operations stored for a workspace and its head sequence number.
+    pub async fn stats(&self, workspace: &str) -> Result<(u64, u64)> {
+        let mut tx = self.storage.begin(false).await?;
+        let stats = (tx.op_count(workspace).await?, tx.head(workspace).await?);
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    /// A consistent copy of the server's data at `dest`.
+    pub async fn backup(&self, dest: &Path) -> Result<()> {
+        Ok(self.storage.backup(dest).await?)
+    }
+
+    /// Copy every workspace, member (with token hashes), replica, entity and operation (with
+    /// its sequence number) into `to`, in one transaction there. `to` must not hold any of
+    /// these workspaces yet.
+    pub async fn copy_to(&self, to: &Core) -> Result<CopyReport> {
+        let mut from = self.storage.begin(false).await?;
+        let mut into = to.storage.begin(true).await?;
+        let mut report = CopyReport::default();
+        for (ws, created_at) in from.workspaces().await? {
+            if !into.insert_workspace(&ws, &created_at).await? {
+                return Err(Error::Invalid(format!(
+                    "the destination already has a workspace '{ws}'; nothing was copied"
+                )));
+            }
+            report.workspaces += 1;
+            for m in from.members(&ws).await? {
+                into.insert_member(&m).await?;
+                report.members += 1;
+            }
+            for (replica, member) in from.replicas(&ws).await? {
+                into.register_replica(&ws, &replica, &member).await?;
+            }
+            for (kind, id) in from.entities(&ws).await? {
+                into.register_entity(&ws, &kind, &id).await?;
+            }
+            let mut after = 0;
+            loop {
+                let rows = from.op_rows_after(&ws, after, 5_000).await?;
+                let Some(last) = rows.last() else { break };
+                after = last.seq;
+                for row in &rows {
+                    into.insert_op(&ws, row).await?;
+                }
+                report.ops += rows.len() as u64;
+            }
+            into.set_head(&ws, from.head(&ws).await?).await?;
+        }
+        into.commit().await?;
+        from.commit().await?;
+        Ok(report)
+    }
+}
+
+/// The checks that need no database, in the order the protocol applies them.
+fn check(
+    member: &Member,
+    raw: &RawValue,
+    now_ms: u64,
+) -> std::result::Result<Checked, ServerError> {
+    let op: Op = match serde_json::from_str(raw.get()) {
+        Ok(op) => op,
+        Err(e) => {
+            // JSON that is not even a value (too deep, a bad escape, a number out of range)
+            // refuses the whole request, as a body that does not parse does.
+            let value = serde_json::from_str::<serde_json::Value>(raw.get()).map_err(|e| {
+                ServerError::BadRequest {
+                    code: "bad_request",
+                    message: format!("the body is not a push request: {e}"),
+                }
+            })?;
+            // Name the operation in the refusal when its id can be read.
+            let id = value
+                .get("id")
+                .and_then(|v| v.as_str())
+                .and_then(|s| Uuid::parse_str(s).ok());
+            let refusal = Refusal::InvalidOp(format!("not a claimdb operation: {e}"));
+            return Ok(Checked::Refused(refusal.result(id)));
+        }
+    };
+    if let Err(r) = check_op(member, &op, now_ms) {
+        return Ok(Checked::Refused(r.result(Some(op.id))));
+    }
+    let body = serde_json::to_string(&op).expect("operations serialize");
+    Ok(Checked::Ready { op, body })
+}
+
+enum Decision {
+    Store,
+    Duplicate(u64),
+    Refuse(Refusal),
+}
+
+/// What to do with one checked operation, given what the workspace already holds.
+async fn decide(tx: &mut dyn Txn, member: &Member, op: &Op, body: &str) -> StoreResult<Decision> {
+    let ws = member.workspace.as_str();
+    if let Some((seq, stored)) = tx.find_op(ws, &op.id).await? {
+        return Ok(if stored == body {
+            Decision::Duplicate(seq)
+        } else {
+            Decision::Refuse(Refusal::OpIdReused(op.id))
+        });
+    }
+    if let Some(owner) = tx.replica_owner(ws, &op.replica).await?
+        && owner != member.name
+    {
+        return Ok(Decision::Refuse(Refusal::ReplicaTaken {
+            op: op.id,
+            replica: op.replica,
+            owner,
+        }));
+    }
+    for (kind, id) in op.kind.references() {
+        if !tx.entity_exists(ws, kind.as_str(), &id).await? {
+            return Ok(Decision::Refuse(Refusal::UnknownReference {
+                op: op.id,
+                what: format!("{} {id}", kind.as_str()),
+            }));
+        }
+    }
+    Ok(Decision::Store)
+}
