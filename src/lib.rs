@@ -7,7 +7,12 @@
 //! - [`store`]: the SQLite store (no terminal, no HTTP);
 //! - [`interchange`]: JSON, JSON Lines, CSV and ClaimReview import and export;
 //! - [`views`]: the data commands return;
+//! - [`extract`]: proposes the attributed claims in an article's text;
+//! - [`sync`]: the wire protocol's types and the client that pushes and pulls;
+//! - [`server`]: the protocol core, its SQLite and PostgreSQL stores, and HTTP;
 //! - `cli` (in the binary): parses arguments, calls the library and renders.
+//!
+//! ARCHITECTURE.md walks through them.
 
 pub mod error;
 pub mod extract;

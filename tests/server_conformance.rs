@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use claimdb::ops::{Hlc, Op, OpKind};
-use claimdb::server::{Core, Member, Refusal, ServerError, SqliteStorage};
+use claimdb::server::{Core, Member, PgStorage, Refusal, ServerError, SqliteStorage};
 use claimdb::sync::protocol::{OpStatus, PullResponse, PushResponse, Role};
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -502,4 +502,27 @@ async fn the_sqlite_store_conforms() {
     conformance(&core).await;
     let copy = sqlite(&dir.path().join("b"));
     copies_keep_everything(&core, &copy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_store_conforms() {
+    let Some(pg) = common::pg::PgCluster::start() else {
+        return;
+    };
+    let url = pg.create_database("conformance");
+    let core = Core::new(Arc::new(PgStorage::open(&url, 8).await.unwrap()));
+    conformance(&core).await;
+    // A SQLite server's data copied into PostgreSQL, as `claimdb server migrate` does.
+    let dir = tempfile::tempdir().unwrap();
+    let from = sqlite(dir.path());
+    conformance(&from).await;
+    let to = Core::new(Arc::new(
+        PgStorage::open(&pg.create_database("copy"), 4)
+            .await
+            .unwrap(),
+    ));
+    copies_keep_everything(&from, &to).await;
+    // A second process opening the same database finds the schema in place.
+    let again = Core::new(Arc::new(PgStorage::open(&url, 2).await.unwrap()));
+    assert_eq!(again.stats("dense").await.unwrap(), (6, 6));
 }

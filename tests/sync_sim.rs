@@ -8,6 +8,8 @@
 //! `CLAIMDB_SIM_CASES` sets the number of seeds (default 6), `CLAIMDB_SIM_STEPS` the commands
 //! per seed (default 80), `CLAIMDB_SIM_SEED` the first seed.
 
+mod common;
+
 use serde_json::value::RawValue;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use claimdb::interchange::{self, ClaimReviewOptions, Format, Record};
 use claimdb::model::{SourceKind, Status};
 use claimdb::ops::{Hlc, Op, OpKind};
-use claimdb::server::{Core, Member, ServerError, SqliteStorage};
+use claimdb::server::{Core, Member, PgStorage, ServerError, SqliteStorage};
 use claimdb::store::{ClaimEdit, NewClaim};
 use claimdb::sync::client::{self, Transport};
 use claimdb::sync::protocol::{OpStatus, PullResponse, PushResponse, Role};
@@ -39,6 +41,17 @@ impl Srv {
                 .enable_all()
                 .build()
                 .unwrap(),
+        }
+    }
+    fn postgres(url: &str) -> Srv {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let storage = rt.block_on(PgStorage::open(url, 2)).unwrap();
+        Srv {
+            core: Core::new(Arc::new(storage)),
+            rt,
         }
     }
     fn push(
@@ -770,6 +783,18 @@ fn env_num(name: &str, default: u64) -> u64 {
 #[test]
 fn replicas_converge_through_a_faulty_network() {
     simulate(&Srv::sqlite);
+}
+
+#[test]
+fn replicas_converge_through_a_faulty_network_on_postgres() {
+    let Some(pg) = common::pg::PgCluster::start() else {
+        return;
+    };
+    let next = std::cell::Cell::new(0);
+    simulate(&|_| {
+        next.set(next.get() + 1);
+        Srv::postgres(&pg.create_database(&format!("sim{}", next.get())))
+    });
 }
 
 /// Every seed, on the server store `server` makes.

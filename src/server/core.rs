@@ -2,6 +2,7 @@
 //! checks, duplicate ids, unknown references, replica ownership, sequencing, paging) and the
 //! admin verbs, over any [`Storage`]. It knows no SQL and no HTTP.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use super::storage::{MemberRecord, OpRow, Storage, StoreError, StoreResult, Txn};
+use super::storage::{MemberRecord, OpRow, Storage, StoreError, StoreResult};
 use crate::error::{Error, Result};
 use crate::ops::{Op, OpKind};
 use crate::sync::protocol::{
@@ -168,8 +169,28 @@ enum Checked {
     Ready { op: Op, body: String },
 }
 
-/// How many times a push that met a serialization failure or deadlock is run again.
-const PUSH_ATTEMPTS: u32 = 8;
+/// How many times a transaction that met a serialization failure, a deadlock or a lost
+/// connection is run, in all.
+const ATTEMPTS: u32 = 8;
+
+/// Run `f` again while it fails in a way another try may not, waiting a little longer each
+/// time (10 ms doubling, about 1.3 s in all).
+async fn retrying<T, F, Fut>(mut f: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = StoreResult<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match f().await {
+            Err(e) if e.retry && attempt < ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// What `claimdb server migrate` copied.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -220,9 +241,13 @@ impl Core {
         else {
             return Err(bad());
         };
-        let mut tx = self.storage.begin(false).await?;
-        let record = tx.member_by_token_id(id).await?;
-        tx.commit().await?;
+        let record = retrying(|| async {
+            let mut tx = self.storage.begin(false).await?;
+            let record = tx.member_by_token_id(id).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+        .await?;
         let Some(m) = record else {
             return Err(bad());
         };
@@ -255,73 +280,45 @@ impl Core {
         for raw in ops {
             checked.push(check(member, &raw, now_ms)?);
         }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.push_once(member, &checked).await {
-                Err(e) if e.retry && attempt < PUSH_ATTEMPTS => {
-                    let wait = 5u64 << attempt.min(6);
-                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                }
-                other => return other.map_err(ServerError::from),
-            }
-        }
+        Ok(retrying(|| self.push_once(member, &checked)).await?)
     }
 
     async fn push_once(&self, member: &Member, checked: &[Checked]) -> StoreResult<PushResponse> {
         let ws = member.workspace.as_str();
+        let ready: Vec<&Op> = checked
+            .iter()
+            .filter_map(|c| match c {
+                Checked::Ready { op, .. } => Some(op),
+                Checked::Refused(_) => None,
+            })
+            .collect();
+        let ids: Vec<Uuid> = ready.iter().map(|op| op.id).collect();
+        let mut replicas: Vec<Uuid> = ready.iter().map(|op| op.replica).collect();
+        replicas.sort();
+        replicas.dedup();
+        let mut refs: Vec<(String, Uuid)> = ready
+            .iter()
+            .flat_map(|op| op.kind.references())
+            .map(|(kind, id)| (kind.as_str().to_string(), id))
+            .collect();
+        refs.sort();
+        refs.dedup();
+
         let mut tx = self.storage.begin(true).await?;
-        let mut seq = tx.lock_head(ws).await?;
-        let received_at = now();
-        let mut results = Vec::with_capacity(checked.len());
-        for c in checked {
-            let (op, body) = match c {
-                Checked::Refused(r) => {
-                    results.push(r.clone());
-                    continue;
-                }
-                Checked::Ready { op, body } => (op, body),
-            };
-            let result = match decide(&mut *tx, member, op, body).await? {
-                Decision::Refuse(r) => r.result(Some(op.id)),
-                Decision::Duplicate(s) => OpResult {
-                    id: Some(op.id),
-                    status: OpStatus::Duplicate,
-                    seq: Some(s),
-                    code: None,
-                    message: None,
-                },
-                Decision::Store => {
-                    seq += 1;
-                    tx.insert_op(
-                        ws,
-                        &OpRow {
-                            seq,
-                            id: op.id,
-                            author: op.author.clone(),
-                            body: body.clone(),
-                            received_at: received_at.clone(),
-                        },
-                    )
-                    .await?;
-                    tx.register_replica(ws, &op.replica, &member.name).await?;
-                    if let Some((kind, id)) = op.kind.creates() {
-                        tx.register_entity(ws, kind.as_str(), &id).await?;
-                    }
-                    OpResult {
-                        id: Some(op.id),
-                        status: OpStatus::Accepted,
-                        seq: Some(seq),
-                        code: None,
-                        message: None,
-                    }
-                }
-            };
-            results.push(result);
-        }
-        tx.set_head(ws, seq).await?;
+        let head = tx.lock_head(ws).await?;
+        let known = Known {
+            stored: tx.find_ops(ws, &ids).await?,
+            owners: tx.replica_owners(ws, &replicas).await?,
+            entities: tx.existing_entities(ws, &refs).await?,
+        };
+        let (results, batch) = sequence(member, checked, head, known, &now());
+        tx.insert_ops(ws, &batch.rows).await?;
+        tx.register_replicas(ws, &batch.replicas).await?;
+        tx.register_entities(ws, &batch.entities).await?;
+        let head = batch.rows.last().map_or(head, |r| r.seq);
+        tx.set_head(ws, head).await?;
         tx.commit().await?;
-        Ok(PushResponse { results, head: seq })
+        Ok(PushResponse { results, head })
     }
 
     /// Operations after `after`, in sequence order, at most `limit`.
@@ -371,12 +368,15 @@ impl Core {
         after: u64,
         limit: usize,
     ) -> StoreResult<(Vec<(u64, String)>, u64)> {
-        let mut tx = self.storage.begin(false).await?;
-        let rows = tx.ops_after(&member.workspace, after, limit).await?;
-        // Read after the page: the head is never below the last operation returned.
-        let head = tx.head(&member.workspace).await?;
-        tx.commit().await?;
-        Ok((rows, head))
+        retrying(|| async {
+            let mut tx = self.storage.begin(false).await?;
+            let rows = tx.ops_after(&member.workspace, after, limit).await?;
+            // Read after the page: the head is never below the last operation returned.
+            let head = tx.head(&member.workspace).await?;
+            tx.commit().await?;
+            Ok((rows, head))
+        })
+        .await
     }
 
     pub async fn create_workspace(&self, name: &str) -> Result<()> {
@@ -509,20 +509,16 @@ impl Core {
                 into.insert_member(&m).await?;
                 report.members += 1;
             }
-            for (replica, member) in from.replicas(&ws).await? {
-                into.register_replica(&ws, &replica, &member).await?;
-            }
-            for (kind, id) in from.entities(&ws).await? {
-                into.register_entity(&ws, &kind, &id).await?;
-            }
+            into.register_replicas(&ws, &from.replicas(&ws).await?)
+                .await?;
+            into.register_entities(&ws, &from.entities(&ws).await?)
+                .await?;
             let mut after = 0;
             loop {
                 let rows = from.op_rows_after(&ws, after, 5_000).await?;
                 let Some(last) = rows.last() else { break };
                 after = last.seq;
-                for row in &rows {
-                    into.insert_op(&ws, row).await?;
-                }
+                into.insert_ops(&ws, &rows).await?;
                 report.ops += rows.len() as u64;
             }
             into.set_head(&ws, from.head(&ws).await?).await?;
@@ -566,38 +562,106 @@ fn check(
     Ok(Checked::Ready { op, body })
 }
 
-enum Decision {
-    Store,
-    Duplicate(u64),
-    Refuse(Refusal),
+/// What the workspace already holds, as far as one push needs to know.
+struct Known {
+    stored: HashMap<Uuid, (u64, String)>,
+    owners: HashMap<Uuid, String>,
+    entities: HashSet<(String, Uuid)>,
 }
 
-/// What to do with one checked operation, given what the workspace already holds.
-async fn decide(tx: &mut dyn Txn, member: &Member, op: &Op, body: &str) -> StoreResult<Decision> {
-    let ws = member.workspace.as_str();
-    if let Some((seq, stored)) = tx.find_op(ws, &op.id).await? {
-        return Ok(if stored == body {
-            Decision::Duplicate(seq)
-        } else {
-            Decision::Refuse(Refusal::OpIdReused(op.id))
-        });
-    }
-    if let Some(owner) = tx.replica_owner(ws, &op.replica).await?
-        && owner != member.name
-    {
-        return Ok(Decision::Refuse(Refusal::ReplicaTaken {
-            op: op.id,
-            replica: op.replica,
-            owner,
-        }));
-    }
-    for (kind, id) in op.kind.references() {
-        if !tx.entity_exists(ws, kind.as_str(), &id).await? {
-            return Ok(Decision::Refuse(Refusal::UnknownReference {
+/// What one push adds to the workspace.
+#[derive(Default)]
+struct Batch {
+    rows: Vec<OpRow>,
+    replicas: Vec<(Uuid, String)>,
+    entities: Vec<(String, Uuid)>,
+}
+
+/// Decide each checked operation in order, numbering the stored ones from `head`: a
+/// duplicate (same id, same body, stored before or earlier in this push), a refusal, or new.
+/// What an operation stores counts for the ones after it in the same push.
+fn sequence(
+    member: &Member,
+    checked: &[Checked],
+    head: u64,
+    mut known: Known,
+    received_at: &str,
+) -> (Vec<OpResult>, Batch) {
+    let mut seq = head;
+    let mut batch = Batch::default();
+    let mut results = Vec::with_capacity(checked.len());
+    for c in checked {
+        let (op, body) = match c {
+            Checked::Refused(r) => {
+                results.push(r.clone());
+                continue;
+            }
+            Checked::Ready { op, body } => (op, body),
+        };
+        if let Some((stored_seq, stored)) = known.stored.get(&op.id) {
+            results.push(if stored == body {
+                OpResult {
+                    id: Some(op.id),
+                    status: OpStatus::Duplicate,
+                    seq: Some(*stored_seq),
+                    code: None,
+                    message: None,
+                }
+            } else {
+                Refusal::OpIdReused(op.id).result(Some(op.id))
+            });
+            continue;
+        }
+        if let Some(owner) = known.owners.get(&op.replica)
+            && *owner != member.name
+        {
+            let r = Refusal::ReplicaTaken {
+                op: op.id,
+                replica: op.replica,
+                owner: owner.clone(),
+            };
+            results.push(r.result(Some(op.id)));
+            continue;
+        }
+        let missing = op
+            .kind
+            .references()
+            .into_iter()
+            .find(|(kind, id)| !known.entities.contains(&(kind.as_str().to_string(), *id)));
+        if let Some((kind, id)) = missing {
+            let r = Refusal::UnknownReference {
                 op: op.id,
                 what: format!("{} {id}", kind.as_str()),
-            }));
+            };
+            results.push(r.result(Some(op.id)));
+            continue;
         }
+        seq += 1;
+        batch.rows.push(OpRow {
+            seq,
+            id: op.id,
+            author: op.author.clone(),
+            body: body.clone(),
+            received_at: received_at.to_string(),
+        });
+        known.stored.insert(op.id, (seq, body.clone()));
+        if let std::collections::hash_map::Entry::Vacant(e) = known.owners.entry(op.replica) {
+            e.insert(member.name.clone());
+            batch.replicas.push((op.replica, member.name.clone()));
+        }
+        if let Some((kind, id)) = op.kind.creates() {
+            let key = (kind.as_str().to_string(), id);
+            if known.entities.insert(key.clone()) {
+                batch.entities.push(key);
+            }
+        }
+        results.push(OpResult {
+            id: Some(op.id),
+            status: OpStatus::Accepted,
+            seq: Some(seq),
+            code: None,
+            message: None,
+        });
     }
-    Ok(Decision::Store)
+    (results, batch)
 }

@@ -1,7 +1,9 @@
 //! What the protocol core needs from a server database, as domain verbs inside one
 //! transaction. A store implements [`Storage`] and [`Txn`] and nothing else: every protocol
-//! rule lives in [`super::core`], every SQL statement in [`super::stores`].
+//! rule lives in [`super::core`], every SQL statement in [`super::stores`]. Verbs take and
+//! return sets, so a push costs a database the same few round trips whatever its size.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use async_trait::async_trait;
@@ -75,9 +77,14 @@ pub trait Txn: Send {
     async fn head(&mut self, workspace: &str) -> StoreResult<u64>;
     /// Record the head after inserting operations up to `head`.
     async fn set_head(&mut self, workspace: &str, head: u64) -> StoreResult<()>;
-    /// The sequence number and body of the operation with this id.
-    async fn find_op(&mut self, workspace: &str, id: &Uuid) -> StoreResult<Option<(u64, String)>>;
-    async fn insert_op(&mut self, workspace: &str, op: &OpRow) -> StoreResult<()>;
+    /// The sequence numbers and bodies of those of `ids` that are stored.
+    async fn find_ops(
+        &mut self,
+        workspace: &str,
+        ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, (u64, String)>>;
+    /// Append rows, numbered by the caller from [`Txn::lock_head`].
+    async fn insert_ops(&mut self, workspace: &str, rows: &[OpRow]) -> StoreResult<()>;
     /// Bodies of the operations after `after`, in sequence order, at most `limit`.
     async fn ops_after(
         &mut self,
@@ -94,23 +101,31 @@ pub trait Txn: Send {
     ) -> StoreResult<Vec<OpRow>>;
     async fn op_count(&mut self, workspace: &str) -> StoreResult<u64>;
 
-    async fn entity_exists(&mut self, workspace: &str, kind: &str, id: &Uuid) -> StoreResult<bool>;
-    /// Remember that a stored operation created this entity (kept once).
-    async fn register_entity(&mut self, workspace: &str, kind: &str, id: &Uuid) -> StoreResult<()>;
+    /// Those of `entities` (kind, id) that some stored operation created.
+    async fn existing_entities(
+        &mut self,
+        workspace: &str,
+        entities: &[(String, Uuid)],
+    ) -> StoreResult<HashSet<(String, Uuid)>>;
+    /// Remember that stored operations created these entities (each kept once).
+    async fn register_entities(
+        &mut self,
+        workspace: &str,
+        entities: &[(String, Uuid)],
+    ) -> StoreResult<()>;
     async fn entities(&mut self, workspace: &str) -> StoreResult<Vec<(String, Uuid)>>;
 
-    /// The member who first stored an operation under this replica id.
-    async fn replica_owner(
+    /// The member who first stored an operation under each of `replicas` that has one.
+    async fn replica_owners(
         &mut self,
         workspace: &str,
-        replica: &Uuid,
-    ) -> StoreResult<Option<String>>;
-    /// Give the replica id to `member` unless someone already has it.
-    async fn register_replica(
+        replicas: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, String>>;
+    /// Give each replica id to its member unless someone already has it.
+    async fn register_replicas(
         &mut self,
         workspace: &str,
-        replica: &Uuid,
-        member: &str,
+        replicas: &[(Uuid, String)],
     ) -> StoreResult<()>;
     async fn replicas(&mut self, workspace: &str) -> StoreResult<Vec<(Uuid, String)>>;
 

@@ -4,6 +4,7 @@
 
 pub mod bulk;
 pub mod contract;
+pub mod pg;
 pub mod server;
 
 use std::path::{Path, PathBuf};

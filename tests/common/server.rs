@@ -29,6 +29,18 @@ impl Server {
     /// Start as an argument of `wrapper` (a command such as `faketime -f -10m` that runs
     /// the server in another setting), with extra `serve` options.
     pub fn start_under(data: &Path, extra: &[&str], wrapper: &[&str]) -> Server {
+        let data_arg = data.to_str().expect("a UTF-8 path");
+        Self::spawn(&["--data", data_arg], data, extra, wrapper)
+    }
+
+    /// Start on the PostgreSQL database at `url`; its standard error goes to
+    /// `logs/serve.stderr`.
+    pub fn start_pg(url: &str, logs: &Path) -> Server {
+        Self::spawn(&["--database", url], logs, &[], &[])
+    }
+
+    fn spawn(db: &[&str], data: &Path, extra: &[&str], wrapper: &[&str]) -> Server {
+        let _ = std::fs::create_dir_all(data);
         let mut cmd = match wrapper.split_first() {
             Some((program, args)) => {
                 let mut c = Command::new(program);
@@ -38,10 +50,11 @@ impl Server {
             None => Command::new(bin()),
         };
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(db)
             .args(extra)
             .env_remove("CLAIMDB_DB")
+            .env_remove("CLAIMDB_DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(match std::fs::File::create(data.join("serve.stderr")) {
                 // What the server writes to standard error, for tests that read it.
@@ -68,12 +81,22 @@ impl Server {
 
     /// `claimdb server ...` on this server's data directory; stdout.
     pub fn admin(data: &Path, args: &[&str]) -> String {
+        let data = data.to_str().expect("a UTF-8 path");
+        Self::admin_on(&["--data", data], args)
+    }
+
+    /// `claimdb server ...` on the PostgreSQL database at `url`; stdout.
+    pub fn admin_pg(url: &str, args: &[&str]) -> String {
+        Self::admin_on(&["--database", url], args)
+    }
+
+    fn admin_on(db: &[&str], args: &[&str]) -> String {
         let out = Command::new(bin())
             .arg("--json")
             .arg("server")
             .args(args)
-            .arg("--data")
-            .arg(data)
+            .args(db)
+            .env_remove("CLAIMDB_DATABASE_URL")
             .output()
             .unwrap();
         assert!(

@@ -7,6 +7,7 @@
 //! row first and writes the new head last, so pushes to one workspace commit one at a time,
 //! in the order of their numbers, and no puller can pass a number still to be committed.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -36,20 +37,37 @@ pub struct PgStorage {
 }
 
 fn err(e: tokio_postgres::Error) -> StoreError {
-    let retry = e.code().is_some_and(|c| {
-        *c == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
-            || *c == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED
-    });
+    // A lost connection (the database restarted) is worth another try on a new one: a push
+    // whose commit did land finds its operations stored and reports them as duplicates.
+    let retry = e.is_closed()
+        || e.code().is_some_and(|c| {
+            *c == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                || *c == tokio_postgres::error::SqlState::ADMIN_SHUTDOWN
+        });
     let message = match e.as_db_error() {
         Some(db) => format!("PostgreSQL: {} ({})", db.message(), db.code().code()),
-        None => format!("PostgreSQL: {e}"),
+        None => {
+            // "error connecting to server" says little without its cause.
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            format!("PostgreSQL: {text}")
+        }
     };
     StoreError { message, retry }
 }
 
 fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
     match e {
-        deadpool_postgres::PoolError::Backend(e) => err(e),
+        // No new connection: the database may be restarting.
+        deadpool_postgres::PoolError::Backend(e) => StoreError {
+            retry: true,
+            ..err(e)
+        },
         other => StoreError::new(format!("PostgreSQL: no connection: {other}")),
     }
 }
@@ -350,28 +368,39 @@ impl Txn for PgTxn {
         .map(drop)
     }
 
-    async fn find_op(&mut self, workspace: &str, id: &Uuid) -> StoreResult<Option<(u64, String)>> {
-        let row = self
-            .row(
-                "SELECT seq, body FROM ops WHERE workspace = $1 AND id = $2",
-                &[&workspace, &id.to_string()],
+    async fn find_ops(
+        &mut self,
+        workspace: &str,
+        ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, (u64, String)>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows = self
+            .rows(
+                "SELECT id, seq, body FROM ops WHERE workspace = $1 AND id = ANY($2)",
+                &[&workspace, &ids],
             )
             .await?;
-        Ok(row.map(|r| (seq_of(r.get(0)), r.get(1))))
+        rows.iter()
+            .map(|r| Ok((uuid_of(r.get(0))?, (seq_of(r.get(1)), r.get(2)))))
+            .collect()
     }
 
-    async fn insert_op(&mut self, workspace: &str, op: &OpRow) -> StoreResult<()> {
+    async fn insert_ops(&mut self, workspace: &str, rows: &[OpRow]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq as i64).collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        let authors: Vec<&str> = rows.iter().map(|r| r.author.as_str()).collect();
+        let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
+        let times: Vec<&str> = rows.iter().map(|r| r.received_at.as_str()).collect();
         self.exec(
             "INSERT INTO ops (workspace, seq, id, author, body, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &workspace,
-                &(op.seq as i64),
-                &op.id.to_string(),
-                &op.author,
-                &op.body,
-                &op.received_at,
-            ],
+             SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])",
+            &[&workspace, &seqs, &ids, &authors, &bodies, &times],
         )
         .await
         .map(drop)
@@ -428,21 +457,45 @@ impl Txn for PgTxn {
         Ok(row.map_or(0, |r| seq_of(r.get(0))))
     }
 
-    async fn entity_exists(&mut self, workspace: &str, kind: &str, id: &Uuid) -> StoreResult<bool> {
-        let row = self
-            .row(
-                "SELECT 1 FROM entities WHERE workspace = $1 AND kind = $2 AND id = $3",
-                &[&workspace, &kind, &id.to_string()],
+    async fn existing_entities(
+        &mut self,
+        workspace: &str,
+        entities: &[(String, Uuid)],
+    ) -> StoreResult<HashSet<(String, Uuid)>> {
+        if entities.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let kinds: Vec<&str> = entities.iter().map(|e| e.0.as_str()).collect();
+        let ids: Vec<String> = entities.iter().map(|e| e.1.to_string()).collect();
+        let rows = self
+            .rows(
+                "SELECT e.kind, e.id FROM entities e
+                 JOIN UNNEST($2::text[], $3::text[]) AS w(kind, id)
+                   ON e.kind = w.kind AND e.id = w.id
+                 WHERE e.workspace = $1",
+                &[&workspace, &kinds, &ids],
             )
             .await?;
-        Ok(row.is_some())
+        rows.iter()
+            .map(|r| Ok((r.get::<_, String>(0), uuid_of(r.get(1))?)))
+            .collect()
     }
 
-    async fn register_entity(&mut self, workspace: &str, kind: &str, id: &Uuid) -> StoreResult<()> {
+    async fn register_entities(
+        &mut self,
+        workspace: &str,
+        entities: &[(String, Uuid)],
+    ) -> StoreResult<()> {
+        if entities.is_empty() {
+            return Ok(());
+        }
+        let kinds: Vec<&str> = entities.iter().map(|e| e.0.as_str()).collect();
+        let ids: Vec<String> = entities.iter().map(|e| e.1.to_string()).collect();
         self.exec(
-            "INSERT INTO entities (workspace, kind, id) VALUES ($1, $2, $3)
+            "INSERT INTO entities (workspace, kind, id)
+             SELECT $1, * FROM UNNEST($2::text[], $3::text[])
              ON CONFLICT DO NOTHING",
-            &[&workspace, &kind, &id.to_string()],
+            &[&workspace, &kinds, &ids],
         )
         .await
         .map(drop)
@@ -460,30 +513,41 @@ impl Txn for PgTxn {
             .collect()
     }
 
-    async fn replica_owner(
+    async fn replica_owners(
         &mut self,
         workspace: &str,
-        replica: &Uuid,
-    ) -> StoreResult<Option<String>> {
-        let row = self
-            .row(
-                "SELECT member FROM replicas WHERE workspace = $1 AND replica = $2",
-                &[&workspace, &replica.to_string()],
+        replicas: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, String>> {
+        if replicas.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<String> = replicas.iter().map(Uuid::to_string).collect();
+        let rows = self
+            .rows(
+                "SELECT replica, member FROM replicas WHERE workspace = $1 AND replica = ANY($2)",
+                &[&workspace, &ids],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        rows.iter()
+            .map(|r| Ok((uuid_of(r.get(0))?, r.get(1))))
+            .collect()
     }
 
-    async fn register_replica(
+    async fn register_replicas(
         &mut self,
         workspace: &str,
-        replica: &Uuid,
-        member: &str,
+        replicas: &[(Uuid, String)],
     ) -> StoreResult<()> {
+        if replicas.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = replicas.iter().map(|r| r.0.to_string()).collect();
+        let members: Vec<&str> = replicas.iter().map(|r| r.1.as_str()).collect();
         self.exec(
-            "INSERT INTO replicas (workspace, replica, member) VALUES ($1, $2, $3)
+            "INSERT INTO replicas (workspace, replica, member)
+             SELECT $1, * FROM UNNEST($2::text[], $3::text[])
              ON CONFLICT DO NOTHING",
-            &[&workspace, &replica.to_string(), &member],
+            &[&workspace, &ids, &members],
         )
         .await
         .map(drop)

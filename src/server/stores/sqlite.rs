@@ -2,6 +2,7 @@
 //! workspace, in `server.db` under the data directory. One connection, taken by one
 //! transaction at a time; SQL runs off the async workers.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
@@ -167,33 +168,48 @@ impl Txn for SqliteTxn {
         Ok(())
     }
 
-    async fn find_op(&mut self, workspace: &str, id: &Uuid) -> StoreResult<Option<(u64, String)>> {
+    async fn find_ops(
+        &mut self,
+        workspace: &str,
+        ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, (u64, String)>> {
         let c = &*self.conn;
         blocking(|| {
-            c.prepare_cached("SELECT seq, body FROM ops WHERE workspace = ?1 AND id = ?2")?
-                .query_row(params![workspace, id.to_string()], |r| {
-                    Ok((seq_of(r.get(0)?), r.get(1)?))
-                })
-                .optional()
+            let mut stmt =
+                c.prepare_cached("SELECT seq, body FROM ops WHERE workspace = ?1 AND id = ?2")?;
+            let mut found = HashMap::new();
+            for id in ids {
+                if let Some(row) = stmt
+                    .query_row(params![workspace, id.to_string()], |r| {
+                        Ok((seq_of(r.get(0)?), r.get(1)?))
+                    })
+                    .optional()?
+                {
+                    found.insert(*id, row);
+                }
+            }
+            Ok(found)
         })
     }
 
-    async fn insert_op(&mut self, workspace: &str, op: &OpRow) -> StoreResult<()> {
+    async fn insert_ops(&mut self, workspace: &str, rows: &[OpRow]) -> StoreResult<()> {
         let c = &*self.conn;
         blocking(|| {
-            c.prepare_cached(
+            let mut stmt = c.prepare_cached(
                 "INSERT INTO ops (workspace, seq, id, author, body, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                workspace,
-                op.seq as i64,
-                op.id.to_string(),
-                op.author,
-                op.body,
-                op.received_at
-            ])
-            .map(drop)
+            )?;
+            for op in rows {
+                stmt.execute(params![
+                    workspace,
+                    op.seq as i64,
+                    op.id.to_string(),
+                    op.author,
+                    op.body,
+                    op.received_at
+                ])?;
+            }
+            Ok(())
         })
     }
 
@@ -252,26 +268,40 @@ impl Txn for SqliteTxn {
         })
     }
 
-    async fn entity_exists(&mut self, workspace: &str, kind: &str, id: &Uuid) -> StoreResult<bool> {
+    async fn existing_entities(
+        &mut self,
+        workspace: &str,
+        entities: &[(String, Uuid)],
+    ) -> StoreResult<HashSet<(String, Uuid)>> {
         let c = &*self.conn;
         blocking(|| {
-            c.prepare_cached(
+            let mut stmt = c.prepare_cached(
                 "SELECT 1 FROM entities WHERE workspace = ?1 AND kind = ?2 AND id = ?3",
-            )?
-            .query_row(params![workspace, kind, id.to_string()], |_| Ok(()))
-            .optional()
-            .map(|r| r.is_some())
+            )?;
+            let mut found = HashSet::new();
+            for (kind, id) in entities {
+                if stmt.exists(params![workspace, kind, id.to_string()])? {
+                    found.insert((kind.clone(), *id));
+                }
+            }
+            Ok(found)
         })
     }
 
-    async fn register_entity(&mut self, workspace: &str, kind: &str, id: &Uuid) -> StoreResult<()> {
+    async fn register_entities(
+        &mut self,
+        workspace: &str,
+        entities: &[(String, Uuid)],
+    ) -> StoreResult<()> {
         let c = &*self.conn;
         blocking(|| {
-            c.prepare_cached(
+            let mut stmt = c.prepare_cached(
                 "INSERT OR IGNORE INTO entities (workspace, kind, id) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![workspace, kind, id.to_string()])
-            .map(drop)
+            )?;
+            for (kind, id) in entities {
+                stmt.execute(params![workspace, kind, id.to_string()])?;
+            }
+            Ok(())
         })
     }
 
@@ -284,32 +314,43 @@ impl Txn for SqliteTxn {
         })
     }
 
-    async fn replica_owner(
+    async fn replica_owners(
         &mut self,
         workspace: &str,
-        replica: &Uuid,
-    ) -> StoreResult<Option<String>> {
+        replicas: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, String>> {
         let c = &*self.conn;
         blocking(|| {
-            c.prepare_cached("SELECT member FROM replicas WHERE workspace = ?1 AND replica = ?2")?
-                .query_row(params![workspace, replica.to_string()], |r| r.get(0))
-                .optional()
+            let mut stmt = c.prepare_cached(
+                "SELECT member FROM replicas WHERE workspace = ?1 AND replica = ?2",
+            )?;
+            let mut found = HashMap::new();
+            for replica in replicas {
+                if let Some(member) = stmt
+                    .query_row(params![workspace, replica.to_string()], |r| r.get(0))
+                    .optional()?
+                {
+                    found.insert(*replica, member);
+                }
+            }
+            Ok(found)
         })
     }
 
-    async fn register_replica(
+    async fn register_replicas(
         &mut self,
         workspace: &str,
-        replica: &Uuid,
-        member: &str,
+        replicas: &[(Uuid, String)],
     ) -> StoreResult<()> {
         let c = &*self.conn;
         blocking(|| {
-            c.prepare_cached(
+            let mut stmt = c.prepare_cached(
                 "INSERT OR IGNORE INTO replicas (workspace, replica, member) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![workspace, replica.to_string(), member])
-            .map(drop)
+            )?;
+            for (replica, member) in replicas {
+                stmt.execute(params![workspace, replica.to_string(), member])?;
+            }
+            Ok(())
         })
     }
 
