@@ -111,6 +111,21 @@ fn push(c: &reqwest::blocking::Client, base: &str, token: &str, body: &[u8]) {
     let _ = r.bytes().unwrap();
 }
 
+#[derive(serde::Deserialize)]
+struct Page {
+    ops: Vec<Sequenced>,
+    head: u64,
+}
+
+/// A pulled operation, read only as far as its number: the client's own decoding is not
+/// what is measured.
+#[derive(serde::Deserialize)]
+struct Sequenced {
+    seq: u64,
+    #[allow(dead_code)]
+    op: serde::de::IgnoredAny,
+}
+
 /// (ops in the page, head, last seq)
 fn pull(
     c: &reqwest::blocking::Client,
@@ -127,10 +142,25 @@ fn pull(
         .send()
         .unwrap();
     assert!(r.status().is_success(), "pull: {}", r.status());
-    let v: Value = r.json().unwrap();
-    let ops = v["ops"].as_array().unwrap();
-    let last = ops.last().map_or(after, |o| o["seq"].as_u64().unwrap());
-    (ops.len(), v["head"].as_u64().unwrap(), last)
+    let page: Page = serde_json::from_slice(&r.bytes().unwrap()).unwrap();
+    let last = page.ops.last().map_or(after, |o| o.seq);
+    (page.ops.len(), page.head, last)
+}
+
+/// (busy, total) jiffies of all CPUs so far.
+fn cpu_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().next() else {
+        return (0, 0);
+    };
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().sum();
+    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+    (total - idle, total)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -233,6 +263,7 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args) -> Value {
         })
         .collect();
     let start = Instant::now();
+    let cpu_before = cpu_ticks();
     let handles: Vec<_> = tokens
         .into_iter()
         .enumerate()
@@ -265,6 +296,8 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args) -> Value {
         lat.extend(h.join().unwrap());
     }
     let wall = start.elapsed().as_secs_f64();
+    let cpu_after = cpu_ticks();
+    let busy = (cpu_after.0 - cpu_before.0) as f64 / (cpu_after.1 - cpu_before.1).max(1) as f64;
     let load_ops = (a.clients * a.rounds * 10) as f64 / wall;
     let requests = lat.len() as f64 / wall;
     let r = json!({
@@ -278,6 +311,7 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args) -> Value {
         "load_requests_per_s": requests.round(),
         "load_p50_ms": (pct(lat.clone(), 0.5) * 10.0).round() / 10.0,
         "load_p99_ms": (pct(lat, 0.99) * 10.0).round() / 10.0,
+        "load_cpu_busy": (busy * 100.0).round() / 100.0,
     });
     eprintln!("{r}");
     r
