@@ -130,6 +130,11 @@ pub enum Command {
         /// The certificate's private key (PEM)
         #[arg(long, value_name = "PEM", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Where the board keeps its copy of each workspace (a cache, rebuilt from the log
+        /// when deleted). Default: DIR/board with --data; a new temporary directory per
+        /// process with --database
+        #[arg(long, value_name = "DIR")]
+        board_dir: Option<PathBuf>,
     },
     /// Administer a server's data: workspaces and members
     #[command(subcommand)]

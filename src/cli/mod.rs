@@ -115,12 +115,19 @@ pub fn run(cli: Cli) -> Result<()> {
             auth_failures_per_minute,
             tls_cert,
             tls_key,
+            board_dir,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(c), Some(k)) => Some(claimdb::server::tls_config(c, k)?),
                 _ => None,
             };
-            return serve::serve(db, listen, *auth_failures_per_minute, tls);
+            return serve::serve(
+                db,
+                listen,
+                *auth_failures_per_minute,
+                board_dir.clone(),
+                tls,
+            );
         }
         _ => {}
     }
@@ -479,6 +486,7 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
                 tag: a.tag,
                 limit: Some(a.limit),
                 deleted: a.deleted,
+                ..Default::default()
             })?;
             style.out(&serde_json::json!({ "claims": rows }), || {
                 style.claims(&rows)

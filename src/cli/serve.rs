@@ -38,9 +38,30 @@ pub fn serve(
     db: &ServerDb,
     listen: &str,
     auth_failures: u32,
+    board_dir: Option<std::path::PathBuf>,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> Result<()> {
-    runtime()?.block_on(async move {
+    // The board's replicas: beside the SQLite database, or per process for PostgreSQL
+    // (several processes must not share one replica file).
+    let mut temporary = None;
+    let board_dir = match (board_dir, &db.data) {
+        (Some(dir), _) => dir,
+        (None, Some(data)) => data.join("board"),
+        (None, None) => {
+            let t = tempfile::Builder::new()
+                .prefix("claimdb-board")
+                .tempdir()
+                .context("cannot create a directory for the board")?;
+            let dir = t.path().to_path_buf();
+            temporary = Some(t);
+            dir
+        }
+    };
+    let options = server::Options {
+        auth_failures_per_minute: auth_failures,
+        board_dir: Some(board_dir),
+    };
+    let served = runtime()?.block_on(async move {
         let core = open(db, true).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -52,20 +73,15 @@ pub fn serve(
         eprintln!("claimdb serve: data in {}", core.storage().describe());
         match tls {
             Some(tls) => {
-                server::serve_tls(
-                    listener,
-                    core,
-                    auth_failures,
-                    tls,
-                    server::shutdown_signal(),
-                )
-                .await?
+                server::serve_tls(listener, core, options, tls, server::shutdown_signal()).await?
             }
-            None => server::serve(listener, core, auth_failures, server::shutdown_signal()).await?,
+            None => server::serve(listener, core, options, server::shutdown_signal()).await?,
         }
         eprintln!("claimdb serve: stopped");
         Ok(())
-    })
+    });
+    drop(temporary);
+    served
 }
 
 pub fn admin(style: Style, cmd: ServerCmd) -> Result<()> {

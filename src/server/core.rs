@@ -206,6 +206,17 @@ pub struct Core {
     storage: Arc<dyn Storage>,
 }
 
+/// How long a browser session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// 32 random bytes, in hex.
+fn random_hex() -> std::result::Result<String, ServerError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| ServerError::Internal(format!("no randomness: {e}")))?;
+    Ok(secret.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
@@ -265,6 +276,74 @@ impl Core {
             name: m.name,
             role: Role::parse(&m.role).unwrap_or(Role::Reader),
         })
+    }
+
+    /// Start a browser session for the member whose token this is; returns the member and
+    /// the session's secret (for a cookie), valid for [`SESSION_HOURS`].
+    pub async fn sign_in(&self, token: &str) -> std::result::Result<(Member, String), ServerError> {
+        let member = self.authenticate(token).await?;
+        let secret = random_hex()?;
+        let now = chrono::Utc::now();
+        let expires = now + chrono::Duration::hours(SESSION_HOURS);
+        let mut tx = self.storage.begin(true).await?;
+        tx.insert_session(
+            &hash(&secret),
+            &member.id,
+            &crate::text::timestamp(&now),
+            &crate::text::timestamp(&expires),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((member, secret))
+    }
+
+    /// The member of a live session: not expired, not signed out, token not revoked.
+    pub async fn session(&self, secret: &str) -> std::result::Result<Member, ServerError> {
+        let gone = || ServerError::Unauthorized("not signed in, or the session ended".into());
+        let found = retrying(|| async {
+            let mut tx = self.storage.begin(false).await?;
+            let found = tx.session(&hash(secret)).await?;
+            tx.commit().await?;
+            Ok(found)
+        })
+        .await?;
+        let Some((m, expires)) = found else {
+            return Err(gone());
+        };
+        if m.revoked_at.is_some() || expires <= now() {
+            return Err(gone());
+        }
+        Ok(Member {
+            id: m.id,
+            workspace: m.workspace,
+            name: m.name,
+            role: Role::parse(&m.role).unwrap_or(Role::Reader),
+        })
+    }
+
+    /// End a session (and clear out expired ones).
+    pub async fn sign_out(&self, secret: &str) -> std::result::Result<(), ServerError> {
+        let mut tx = self.storage.begin(true).await?;
+        tx.delete_session(&hash(secret), &now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A workspace's log after `after`, for the server's own replica of it.
+    pub async fn log_after(
+        &self,
+        workspace: &str,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<PullResponse, ServerError> {
+        let (rows, head) = self.read_page(workspace, after, limit).await?;
+        let mut ops = Vec::with_capacity(rows.len());
+        for (seq, body) in rows {
+            let op: Op = serde_json::from_str(&body)
+                .map_err(|e| ServerError::Internal(format!("stored op {seq} unreadable: {e}")))?;
+            ops.push(SequencedOp { seq, op });
+        }
+        Ok(PullResponse { ops, head })
     }
 
     /// Store the operations that pass every rule, each once, under the workspace's next
@@ -368,11 +447,20 @@ impl Core {
         after: u64,
         limit: usize,
     ) -> StoreResult<(Vec<(u64, String)>, u64)> {
+        self.read_page(&member.workspace, after, limit).await
+    }
+
+    async fn read_page(
+        &self,
+        workspace: &str,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<(u64, String)>, u64)> {
         retrying(|| async {
             let mut tx = self.storage.begin(false).await?;
-            let rows = tx.ops_after(&member.workspace, after, limit).await?;
+            let rows = tx.ops_after(workspace, after, limit).await?;
             // Read after the page: the head is never below the last operation returned.
-            let head = tx.head(&member.workspace).await?;
+            let head = tx.head(workspace).await?;
             tx.commit().await?;
             Ok((rows, head))
         })
@@ -429,9 +517,7 @@ impl Core {
             )));
         }
         let id = Uuid::new_v4().simple().to_string();
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| Error::Io(format!("no randomness: {e}")))?;
-        let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let secret = random_hex().map_err(|e| Error::Io(e.to_string()))?;
         tx.insert_member(&MemberRecord {
             id: id.clone(),
             workspace: workspace.to_string(),

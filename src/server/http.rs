@@ -51,14 +51,14 @@ impl AuthLimiter {
     }
 
     /// Seconds to wait if `ip` used up its failures.
-    fn blocked(&self, ip: IpAddr) -> Option<u64> {
+    pub(crate) fn blocked(&self, ip: IpAddr) -> Option<u64> {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let (n, start) = seen.get(&ip)?;
         let left = self.window().checked_sub(start.elapsed())?;
         (*n >= self.per_minute).then(|| left.as_secs().max(1))
     }
 
-    fn failed(&self, ip: IpAddr) {
+    pub(crate) fn failed(&self, ip: IpAddr) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() > 100_000 {
             let window = self.window();
@@ -73,7 +73,7 @@ impl AuthLimiter {
 }
 
 /// The client's address, when the server was started with connect info.
-struct Peer(Option<SocketAddr>);
+pub(crate) struct Peer(pub(crate) Option<SocketAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
@@ -138,15 +138,23 @@ fn error_response(status: StatusCode, code: &str, message: String) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The router for `core`; the caller binds the listener and serves it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` so failed logins count per address.
-pub fn router(core: Core, limiter: Arc<AuthLimiter>) -> Router {
+/// The router for `core`, with the board's pages when `board` is given; the caller binds the
+/// listener and serves it with `into_make_service_with_connect_info::<SocketAddr>()` so failed
+/// logins count per address.
+pub fn router(
+    core: Core,
+    limiter: Arc<AuthLimiter>,
+    board: Option<Arc<super::board::Board>>,
+) -> Router {
     let state = Shared { core, limiter };
-    Router::new()
+    let mut app = Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
-        .fallback(not_found)
-        .with_state(state)
+        .with_state(state);
+    if let Some(board) = board {
+        app = app.merge(super::board::routes(board));
+    }
+    app.fallback(not_found)
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

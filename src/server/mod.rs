@@ -4,6 +4,7 @@
 //! [`serve`] runs it on a listener the caller binds (so tests can use port 0) until a
 //! shutdown future resolves.
 
+pub mod board;
 pub mod core;
 pub mod http;
 pub mod storage;
@@ -16,15 +17,35 @@ pub use core::{Core, Member, MemberInfo, Refusal, ServerError};
 pub use storage::{Storage, StoreError};
 pub use stores::{PgStorage, SqliteStorage};
 
-/// Serve `backend` on `listener` until `shutdown` resolves; in-flight requests finish first.
+/// What `claimdb serve` serves besides the protocol.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub auth_failures_per_minute: u32,
+    /// Where the board keeps each workspace's replica; no board without it.
+    pub board_dir: Option<std::path::PathBuf>,
+}
+
+fn app(core: Core, options: &Options, secure: bool) -> axum::Router {
+    let limiter = Arc::new(http::AuthLimiter::new(options.auth_failures_per_minute));
+    let board = options.board_dir.as_ref().map(|dir| {
+        Arc::new(board::Board::new(
+            core.clone(),
+            board::Replicas::new(dir.clone()),
+            limiter.clone(),
+            secure,
+        ))
+    });
+    http::router(core, limiter, board)
+}
+
+/// Serve `core` on `listener` until `shutdown` resolves; in-flight requests finish first.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     core: Core,
-    auth_failures_per_minute: u32,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limiter = Arc::new(http::AuthLimiter::new(auth_failures_per_minute));
-    let app = http::router(core, limiter);
+    let app = app(core, &options, false);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -65,15 +86,14 @@ pub fn tls_config(
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     core: Core,
-    auth_failures_per_minute: u32,
+    options: Options,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use tower::ServiceExt;
 
-    let limiter = Arc::new(http::AuthLimiter::new(auth_failures_per_minute));
-    let app = http::router(core, limiter);
+    let app = app(core, &options, true);
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);

@@ -141,5 +141,18 @@ pub trait Txn: Send {
     /// Revoke the member's active token; false if they have none.
     async fn revoke_member(&mut self, workspace: &str, name: &str, at: &str) -> StoreResult<bool>;
 
+    /// A browser session: the SHA-256 of its secret, whose member, until when.
+    async fn insert_session(
+        &mut self,
+        secret_hash: &[u8],
+        member_id: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> StoreResult<()>;
+    /// The member a session belongs to, and when it expires.
+    async fn session(&mut self, secret_hash: &[u8]) -> StoreResult<Option<(MemberRecord, String)>>;
+    /// End a session, and every session that expired before `now`.
+    async fn delete_session(&mut self, secret_hash: &[u8], now: &str) -> StoreResult<()>;
+
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

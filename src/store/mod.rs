@@ -63,6 +63,8 @@ pub struct Store {
     created: bool,
     read_only: bool,
     copied_from: Option<PathBuf>,
+    /// Set by [`Store::rehearse_as`]: writes roll back and leave their operations here.
+    capture: Option<Vec<Op>>,
 }
 
 impl Store {
@@ -159,6 +161,7 @@ impl Store {
             created,
             read_only,
             copied_from,
+            capture: None,
         })
     }
 
@@ -237,11 +240,32 @@ impl Store {
         self.transact(false, f)
     }
 
+    /// Run `f`, whose writes are recorded as made by `author` from `replica`, and keep
+    /// nothing: returns what `f` returned and the operations its writes would have recorded,
+    /// with every rule and merge the same as in a real write. The server's board makes a
+    /// signed-in member's changes this way, to send them through the protocol like a push.
+    pub fn rehearse_as<T>(
+        &mut self,
+        author: &str,
+        replica: Uuid,
+        f: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<(T, Vec<Op>)> {
+        let author = crate::text::name("user name", author, crate::text::MAX_NAME_CHARS)?;
+        let saved = (self.author.replace(author), self.replica);
+        self.replica = replica;
+        self.capture = Some(Vec::new());
+        let out = f(self);
+        let ops = self.capture.take().unwrap_or_default();
+        (self.author, self.replica) = saved;
+        Ok((out?, ops))
+    }
+
     fn transact<T>(
         &mut self,
         commit: bool,
         f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
+        let commit = commit && self.capture.is_none();
         let Some(author) = self.author.as_deref() else {
             return Err(Error::invalid(
                 "no user name to record this change under: pass --user NAME, or set CLAIMDB_USER \
@@ -263,8 +287,20 @@ impl Store {
             last,
             emitted: 0,
         };
+        let before: i64 = match self.capture {
+            Some(_) => tx.query_row("SELECT coalesce(max(seq), 0) FROM ops", [], |r| r.get(0))?,
+            None => 0,
+        };
         let out = f(&mut w)?;
         if !commit {
+            if let Some(captured) = self.capture.as_mut() {
+                let ops = logged_ops(
+                    &tx,
+                    "SELECT seq, id, hlc, replica, author, body FROM ops WHERE seq > ?1 ORDER BY seq",
+                    [before],
+                )?;
+                captured.extend(ops.into_iter().map(|(_, op)| op));
+            }
             tx.rollback()?;
             return Ok(out);
         }

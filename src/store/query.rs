@@ -92,6 +92,12 @@ pub struct ClaimFilter {
     pub article: Option<String>,
     pub tag: Option<String>,
     pub limit: Option<usize>,
+    /// Rows to skip first (with `limit`, a page).
+    pub offset: Option<usize>,
+    /// Logged on or after this day (YYYY-MM-DD).
+    pub since: Option<String>,
+    /// Logged on or before this day (YYYY-MM-DD).
+    pub until: Option<String>,
     /// Include deleted claims.
     pub deleted: bool,
 }
@@ -250,54 +256,21 @@ impl Store {
 
     pub fn claim_list(&self, f: &ClaimFilter) -> Result<Vec<ClaimRow>> {
         let c = &self.conn;
-        let mut sql = String::from(
+        let (filter, mut args) = claim_filter(c, f)?;
+        let mut sql = format!(
             "SELECT c.id, c.text, s.name, c.said_on, c.status, c.deleted, c.created_at,
                     (SELECT count(*) FROM appearances a WHERE a.claim_id = c.id),
                     (SELECT count(*) FROM verdicts v WHERE v.claim_id = c.id)
-             FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id WHERE 1",
+             FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id WHERE 1{filter}
+             ORDER BY c.created_at DESC, c.id DESC"
         );
-        let mut args: Vec<Value> = Vec::new();
-        if !f.deleted {
-            sql.push_str(" AND NOT c.deleted");
-        }
-        if !f.statuses.is_empty() {
-            let statuses = f
-                .statuses
-                .iter()
-                .map(|s| DisplayStatus::parse(s).map(|d| d.as_str().to_string()))
-                .collect::<Result<Vec<_>>>()?;
-            sql.push_str(&format!(
-                " AND c.status IN ({})",
-                vec!["?"; statuses.len()].join(",")
-            ));
-            args.extend(statuses.into_iter().map(Value::Text));
-        }
-        if let Some(s) = &f.speaker {
-            sql.push_str(" AND c.speaker_id = ?");
-            args.push(Value::Text(resolve_source(c, s)?.to_string()));
-        }
-        if let Some(v) = &f.via {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM appearances a WHERE a.claim_id = c.id AND a.via_id = ?)",
-            );
-            args.push(Value::Text(resolve_source(c, v)?.to_string()));
-        }
-        if let Some(a) = &f.article {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM appearances a WHERE a.claim_id = c.id AND a.article_id = ?)",
-            );
-            args.push(Value::Text(resolve_article(c, a)?.to_string()));
-        }
-        if let Some(t) = &f.tag {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM claim_tags t WHERE t.claim_id = c.id AND t.tag = ?)",
-            );
-            args.push(Value::Text(crate::text::fold_tag(t)));
-        }
-        sql.push_str(" ORDER BY c.created_at DESC, c.id DESC");
         if let Some(n) = f.limit {
             sql.push_str(" LIMIT ?");
             args.push(Value::Integer(n as i64));
+            if let Some(skip) = f.offset {
+                sql.push_str(" OFFSET ?");
+                args.push(Value::Integer(skip as i64));
+            }
         }
         let rows: Vec<ClaimRow> = c
             .prepare(&sql)?
@@ -339,6 +312,50 @@ impl Store {
                 Ok(row)
             })
             .collect()
+    }
+
+    /// The newest `limit` articles: id and title (or URL), for choosing one.
+    pub fn article_choices(&self, limit: usize) -> Result<Vec<(Uuid, String)>> {
+        Ok(self
+            .conn
+            .prepare(
+                "SELECT id, coalesce(title, url, id) FROM articles
+                 ORDER BY created_at DESC, id LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| Ok((uuid(r.get(0)?), r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// How many claims `f` matches, ignoring its limit and offset.
+    pub fn claim_count(&self, f: &ClaimFilter) -> Result<u64> {
+        let (filter, args) = claim_filter(&self.conn, f)?;
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM claims c WHERE 1{filter}"),
+            params_from_iter(args),
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// For each claim, the names of the outlets that relayed it and the time of its latest
+    /// operation.
+    pub fn relays_and_last_change(&self, claim: &Uuid) -> Result<(Vec<String>, Option<String>)> {
+        let id = claim.to_string();
+        let relays = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT s.name FROM appearances a JOIN sources s ON s.id = a.via_id
+                 WHERE a.claim_id = ?1 ORDER BY s.name",
+            )?
+            .query_map([&id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let hlc: Option<i64> =
+            self.conn
+                .query_row("SELECT max(hlc) FROM ops WHERE claim = ?1", [&id], |r| {
+                    r.get(0)
+                })?;
+        let last = hlc.map(|h| crate::text::timestamp(&crate::ops::Hlc(h as u64).to_datetime()));
+        Ok((relays, last))
     }
 
     fn tags(&self, claim: &str) -> Result<Vec<String>> {
@@ -721,4 +738,68 @@ impl Store {
             .optional()?
             .is_some())
     }
+}
+
+/// The WHERE conditions (each starting with " AND") and their arguments for `f`, over
+/// `claims c`.
+fn claim_filter(c: &Connection, f: &ClaimFilter) -> Result<(String, Vec<Value>)> {
+    let mut sql = String::new();
+    let mut args: Vec<Value> = Vec::new();
+    if !f.deleted {
+        sql.push_str(" AND NOT c.deleted");
+    }
+    if !f.statuses.is_empty() {
+        let statuses = f
+            .statuses
+            .iter()
+            .map(|s| DisplayStatus::parse(s).map(|d| d.as_str().to_string()))
+            .collect::<Result<Vec<_>>>()?;
+        sql.push_str(&format!(
+            " AND c.status IN ({})",
+            vec!["?"; statuses.len()].join(",")
+        ));
+        args.extend(statuses.into_iter().map(Value::Text));
+    }
+    if let Some(s) = &f.speaker {
+        sql.push_str(" AND c.speaker_id = ?");
+        args.push(Value::Text(resolve_source(c, s)?.to_string()));
+    }
+    if let Some(v) = &f.via {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM appearances a WHERE a.claim_id = c.id AND a.via_id = ?)",
+        );
+        args.push(Value::Text(resolve_source(c, v)?.to_string()));
+    }
+    if let Some(a) = &f.article {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM appearances a WHERE a.claim_id = c.id AND a.article_id = ?)",
+        );
+        args.push(Value::Text(resolve_article(c, a)?.to_string()));
+    }
+    if let Some(t) = &f.tag {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM claim_tags t WHERE t.claim_id = c.id AND t.tag = ?)",
+        );
+        args.push(Value::Text(crate::text::fold_tag(t)));
+    }
+    for (day, op, what) in [(&f.since, ">=", "since"), (&f.until, "<", "until")] {
+        if let Some(d) = day {
+            let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                Error::Invalid(format!(
+                    "{what} must be a date as YYYY-MM-DD, not '{}'",
+                    crate::text::clip(d, 40)
+                ))
+            })?;
+            // created_at is an RFC 3339 UTC time: compare with the start of the day (after it
+            // for `until`).
+            let bound = if op == "<" {
+                date.succ_opt().unwrap_or(date)
+            } else {
+                date
+            };
+            sql.push_str(&format!(" AND c.created_at {op} ?"));
+            args.push(Value::Text(bound.format("%Y-%m-%d").to_string()));
+        }
+    }
+    Ok((sql, args))
 }

@@ -20,9 +20,10 @@ use crate::error::{Error, Result};
 use crate::server::storage::{MemberRecord, OpRow, Storage, StoreError, StoreResult, Txn};
 
 /// The migrations, in order; `claimdb_schema` records which ran.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../schema/server-postgres/0001_server.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../schema/server-postgres/0001_server.sql"),
+    include_str!("../../../schema/server-postgres/0002_sessions.sql"),
+];
 
 /// Taken while migrating, so two processes starting at once do not both migrate.
 const MIGRATION_LOCK: i64 = 0x636c_6473;
@@ -638,6 +639,43 @@ impl Txn for PgTxn {
             )
             .await?;
         Ok(n > 0)
+    }
+
+    async fn insert_session(
+        &mut self,
+        secret_hash: &[u8],
+        member_id: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO sessions (secret_hash, member_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+            &[&secret_hash, &member_id, &created_at, &expires_at],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn session(&mut self, secret_hash: &[u8]) -> StoreResult<Option<(MemberRecord, String)>> {
+        let row = self
+            .row(
+                "SELECT m.id, m.workspace, m.name, m.role, m.token_hash, m.created_at,
+                        m.revoked_at, s.expires_at
+                 FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.secret_hash = $1",
+                &[&secret_hash],
+            )
+            .await?;
+        Ok(row.map(|r| (member_of(&r), r.get(7))))
+    }
+
+    async fn delete_session(&mut self, secret_hash: &[u8], now: &str) -> StoreResult<()> {
+        self.exec(
+            "DELETE FROM sessions WHERE secret_hash = $1 OR expires_at < $2",
+            &[&secret_hash, &now],
+        )
+        .await
+        .map(drop)
     }
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {

@@ -21,6 +21,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../../schema/server/0001_server.sql")),
         M::up(include_str!("../../../schema/server/0002_replicas.sql")),
+        M::up(include_str!("../../../schema/server/0003_sessions.sql")),
     ])
 });
 
@@ -445,6 +446,48 @@ impl Txn for SqliteTxn {
                 params![workspace, name, at],
             )
             .map(|n| n > 0)
+        })
+    }
+
+    async fn insert_session(
+        &mut self,
+        secret_hash: &[u8],
+        member_id: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> StoreResult<()> {
+        let c = &*self.conn;
+        blocking(|| {
+            c.execute(
+                "INSERT INTO sessions (secret_hash, member_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![secret_hash, member_id, created_at, expires_at],
+            )
+            .map(drop)
+        })
+    }
+
+    async fn session(&mut self, secret_hash: &[u8]) -> StoreResult<Option<(MemberRecord, String)>> {
+        let c = &*self.conn;
+        blocking(|| {
+            c.prepare_cached(
+                "SELECT m.id, m.workspace, m.name, m.role, m.token_hash, m.created_at,
+                        m.revoked_at, s.expires_at
+                 FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.secret_hash = ?1",
+            )?
+            .query_row([secret_hash], |r| Ok((member_row(r)?, r.get(7)?)))
+            .optional()
+        })
+    }
+
+    async fn delete_session(&mut self, secret_hash: &[u8], now: &str) -> StoreResult<()> {
+        let c = &*self.conn;
+        blocking(|| {
+            c.execute(
+                "DELETE FROM sessions WHERE secret_hash = ?1 OR expires_at < ?2",
+                params![secret_hash, now],
+            )
+            .map(drop)
         })
     }
 
