@@ -363,3 +363,31 @@ mod any_text {
         }
     }
 }
+
+#[test]
+fn titles_written_with_a_full_stop_keep_the_name() {
+    let text = "\"Sleep matters more than diet,\" said Dr. Lena Okoro-Baptiste, a researcher at Fenwick College. \
+Prof. Amos Tull said the trial was small. \"It was only a pilot,\" said Lt. Col. Ray Dunne.\n\n\
+Sen. Maya Ortiz-Hale spoke next. \"We will fund a larger trial,\" Sen. Ortiz-Hale said. She added that the vote was close.";
+    let cands = run(text);
+    assert_eq!(
+        find(&cands, "Sleep matters").speaker.as_deref(),
+        Some("Lena Okoro-Baptiste")
+    );
+    assert_eq!(
+        find(&cands, "the trial was small").speaker.as_deref(),
+        Some("Amos Tull")
+    );
+    assert_eq!(
+        find(&cands, "only a pilot").speaker.as_deref(),
+        Some("Ray Dunne")
+    );
+    assert_eq!(
+        find(&cands, "larger trial").speaker.as_deref(),
+        Some("Maya Ortiz-Hale")
+    );
+    assert_eq!(
+        find(&cands, "the vote was close").speaker.as_deref(),
+        Some("Maya Ortiz-Hale")
+    );
+}

@@ -100,6 +100,11 @@ impl Names {
                 let mut end = k + 1;
                 while end <= sent.last {
                     let u = &doc.toks[end];
+                    if doc.title_stop(end) {
+                        // "Dr. Lena Okoro": a title's full stop is inside the name.
+                        end += 1;
+                        continue;
+                    }
                     if !u.word || u.quote.is_some() {
                         break;
                     }
@@ -217,6 +222,14 @@ impl Names {
             // Titles and places before the name: "US President Joe Biden".
             let mut k = a;
             while k < b {
+                if !doc.toks[k].word {
+                    // The full stop after "Dr".
+                    if name_from == k {
+                        name_from = k + 1;
+                    }
+                    k += 1;
+                    continue;
+                }
                 let w = doc.tok_text(k).to_lowercase();
                 if lang.is_title(&w) {
                     titles.push(w.trim_end_matches('.').to_string());

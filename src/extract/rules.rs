@@ -808,7 +808,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             }
         }
         let mut e = s;
-        while e <= last && self.plain(e) && e < s + 12 {
+        while e <= last && (self.plain(e) || self.doc.title_stop(e)) && e < s + 12 {
             e += 1;
         }
         if e == s {
@@ -1048,7 +1048,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 v = Some(c);
                 break;
             }
-            if !doc.toks[j].word && !self.is_punct(j, ",") {
+            if !doc.toks[j].word && !self.is_punct(j, ",") && !doc.title_stop(j) {
                 break;
             }
             j += 1;

@@ -392,6 +392,27 @@ impl<'a> Doc<'a> {
         &self.text[self.toks[k].start..self.toks[k].end]
     }
 
+    /// Whether token `k` is the full stop of a title written before a name ("Dr.", "Sen.",
+    /// "Lt."): it ends neither the sentence nor the name.
+    pub fn title_stop(&self, k: usize) -> bool {
+        k > 0
+            && k + 1 < self.toks.len()
+            && !self.toks[k].word
+            && self.tok_text(k) == "."
+            && self.toks[k - 1].word
+            && self.toks[k - 1].end == self.toks[k].start
+            && self.toks[k + 1].word
+            && self.toks[k + 1].para == self.toks[k].para
+            && self.toks[k + 1].quote.is_none()
+            && self
+                .tok_text(k + 1)
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+            && Lang::has(self.lang.abbreviations, self.tok_text(k - 1))
+            && self.lang.is_title(&self.tok_text(k - 1).to_lowercase())
+    }
+
     fn is_abbreviation(&self, k: usize) -> bool {
         let w = self.tok_text(k);
         Lang::has(self.lang.abbreviations, w.trim_end_matches('.'))
