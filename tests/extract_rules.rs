@@ -391,3 +391,22 @@ Sen. Maya Ortiz-Hale spoke next. \"We will fund a larger trial,\" Sen. Ortiz-Hal
         Some("Maya Ortiz-Hale")
     );
 }
+
+#[test]
+fn agencies_and_long_body_names_are_bodies() {
+    let text = "The Northern Water Safety Agency said on Monday that it would test private wells in the area. \
+More than half of wells are older than 50 years, according to the Institute for Soil and Water Studies. \
+Few owners test them, the institute says.";
+    let cands = run(text);
+    check(
+        find(&cands, "test private wells"),
+        "it would test private wells in the area",
+        Some("Northern Water Safety Agency"),
+        None,
+        Kind::Indirect,
+    );
+    assert_eq!(
+        find(&cands, "Few owners test them").speaker.as_deref(),
+        Some("Institute for Soil and Water Studies")
+    );
+}

@@ -113,7 +113,15 @@ impl Names {
                         end += 1;
                         continue;
                     }
+                    // "and" inside a body's name: "Department of Health and Welfare".
+                    let body_and = w == "and"
+                        && (k..end).any(|j| {
+                            lang.is_body_name_word(&doc.lower[j])
+                                && (j + 1..end)
+                                    .any(|o| matches!(doc.lower[o].as_str(), "of" | "for"))
+                        });
                     let joins = (Lang::has(lang.name_particles, w)
+                        || body_and
                         || matches!(w, "of" | "the" | "for" | "to"))
                         && end < sent.last
                         && doc.toks[end + 1].word
@@ -186,7 +194,7 @@ impl Names {
                 .any(|w| Lang::has(lang.outlet_name_words, w))
         {
             EntKind::Outlet
-        } else if run_words.iter().any(|w| Lang::has(lang.body_name_words, w))
+        } else if run_words.iter().any(|w| lang.is_body_name_word(w))
             || (text.len() >= 2
                 && text.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 && text.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
@@ -208,7 +216,7 @@ impl Names {
                     && tail.clone().all(|k| {
                         let w = doc.tok_text(k).to_lowercase();
                         is_cap(doc.tok_text(k))
-                            && !Lang::has(lang.body_name_words, &w)
+                            && !lang.is_body_name_word(&w)
                             && !Lang::has(lang.outlet_name_words, &w)
                             && !lang.is_title(&w)
                             && lang.country(&w).is_none()

@@ -1118,7 +1118,6 @@ pub static ENGLISH: Lang = Lang {
         "weekly",
         "wire",
         "novosti",
-        "agency",
         "channel",
         "network",
     ],

@@ -139,6 +139,15 @@ impl Lang {
             || (w.len() > 3 && w.ends_with('s') && Self::has(self.titles, &w[..w.len() - 1]))
     }
 
+    /// Whether a word inside a name makes it a body, in the singular or the plural
+    /// ("Centers for ...").
+    pub fn is_body_name_word(&self, word: &str) -> bool {
+        Self::has(self.body_name_words, word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|w| w.len() > 2 && Self::has(self.body_name_words, w))
+    }
+
     /// Whether a noun names a document, in the singular or the plural.
     pub fn is_document(&self, word: &str) -> bool {
         Self::has(self.document_nouns, word)
