@@ -365,6 +365,50 @@ mod any_text {
 }
 
 #[test]
+fn places_are_never_speakers_or_antecedents() {
+    // "X-based" and "based in City, State" describe a company; the company speaks.
+    let text = "Wyncote Brewing Company reported record summer sales on Monday.\n\n\
+The Harlow, Vermont-based company said it would hire 40 more workers by spring.\n\n\
+Wyncote, a family-owned brewer based in Easton Falls, Vermont, said it had \"no plans to move\" its kettles.";
+    let cands = run(text);
+    assert_eq!(
+        find(&cands, "hire 40 more workers").speaker.as_deref(),
+        Some("Wyncote Brewing Company")
+    );
+    assert_eq!(
+        find(&cands, "no plans to move").speaker.as_deref(),
+        Some("Wyncote Brewing Company")
+    );
+    // A district named before a person: the title belongs to the person.
+    let text = "According to the mayor of Velmar district Andrei Lascu, the bridge will reopen in May.\n\n\
+\"Traffic will be light at first,\" the mayor said at a briefing on Friday.\n\n\
+\"Trucks will have to wait another month,\" he added. In the town of Brasko, residents said they had heard nothing.";
+    let cands = run(text);
+    for q in [
+        "the bridge will reopen",
+        "Traffic will be light",
+        "Trucks will have to wait",
+    ] {
+        assert_eq!(
+            find(&cands, q).speaker.as_deref(),
+            Some("Andrei Lascu"),
+            "{q}"
+        );
+    }
+    // A dateline names a place, not someone a pronoun can stand for.
+    for text in [
+        "PELHAM CROSSING, Ore. - Two bridges over the Tansy River were closed on Sunday.\n\n\
+\"Nobody should try to drive through,\" he said.",
+        "KESTRAN, Norway (Meridian Wire) - Two ferries were cancelled on Sunday.\n\n\
+\"Nobody should try to sail today,\" they said.",
+    ] {
+        for c in run(text) {
+            assert_eq!(c.speaker, None, "{c:?}");
+        }
+    }
+}
+
+#[test]
 fn titles_written_with_a_full_stop_keep_the_name() {
     let text = "\"Sleep matters more than diet,\" said Dr. Lena Okoro-Baptiste, a researcher at Fenwick College. \
 Prof. Amos Tull said the trial was small. \"It was only a pilot,\" said Lt. Col. Ray Dunne.\n\n\

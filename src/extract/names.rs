@@ -50,6 +50,10 @@ pub struct Names {
     spoken: Vec<Mention>,
     /// The entities that have each word in their name.
     by_word: std::collections::HashMap<String, Vec<usize>>,
+    /// Names of places as token ranges, in order: not entities.
+    places: Vec<(usize, usize)>,
+    /// The words of places named with a strong cue, so that a bare later mention is one too.
+    place_names: Vec<Vec<String>>,
 }
 
 /// A name or noun without its possessive ending: "Kemwell's" and "farmers'" become
@@ -223,6 +227,14 @@ impl Names {
                     })
             });
         let kind = if person_tail { EntKind::Person } else { kind };
+        if let Some(strong) = self.place_cue(doc, from, a, b, sentence_start, kind) {
+            // A place: never a speaker, never what a pronoun stands for.
+            self.places.push((a, b));
+            if strong && !self.place_names.contains(&run_words) {
+                self.place_names.push(run_words);
+            }
+            return;
+        }
         let mut titles = Vec::new();
         let mut countries = Vec::new();
         let mut name_from = a;
@@ -261,7 +273,8 @@ impl Names {
                 }
                 k += 1;
             }
-            // Lower-case titles just before the run: "rancher Jim Strickland".
+            // Lower-case titles just before the run: "rancher Jim Strickland", "the governor
+            // of Velmar district Anna Lascu".
             let mut k = a;
             while k > sentence_start && doc.toks[k - 1].word {
                 let w = doc.tok_text(k - 1).to_lowercase();
@@ -269,7 +282,10 @@ impl Names {
                     titles.push(w);
                 } else if let Some(c) = lang.country(&w) {
                     countries.push(c);
-                } else if !matches!(w.as_str(), "of" | "the" | "to" | "a" | "an") {
+                } else if !matches!(w.as_str(), "of" | "the" | "to" | "a" | "an")
+                    && !Lang::has(lang.place_nouns, &w)
+                    && !self.in_place(k - 1)
+                {
                     break;
                 }
                 k -= 1;
@@ -333,6 +349,80 @@ impl Names {
             ent,
             subject,
         });
+    }
+
+    /// Whether the run of tokens `a..b` (first `from` before stripping "The") names a place,
+    /// and if so whether the cue is strong enough for later bare mentions of the name: a
+    /// dateline, "Ohio-based", "Velmar district", "the village of Orlesk", "Kansas City", a
+    /// known region, "Easton Falls, Vermont", a place named so before (strong); "in
+    /// Sacramento", "near Kelburn" (this mention only).
+    fn place_cue(
+        &self,
+        doc: &Doc,
+        from: usize,
+        a: usize,
+        b: usize,
+        sentence_start: usize,
+        kind: EntKind,
+    ) -> Option<bool> {
+        let lang = doc.lang;
+        if kind == EntKind::Outlet {
+            return None;
+        }
+        if doc.in_dateline(a) {
+            return Some(true);
+        }
+        if kind != EntKind::Person || (a..b).any(|k| lang.is_title(&doc.lower[k])) {
+            return None;
+        }
+        let lower: Vec<&str> = (a..b)
+            .filter(|&k| doc.toks[k].word)
+            .map(|k| doc.lower[k].as_str())
+            .collect();
+        let name = lower.join(" ");
+        let last = *lower.last()?;
+        let possessive = strip_possessive(last) != last;
+        let word_at = |k: usize| -> Option<&str> {
+            (k < doc.toks.len()
+                && doc.toks[k].word
+                && doc.toks[k].quote.is_none()
+                && doc.toks[k].para == doc.toks[a].para)
+                .then(|| doc.lower[k].as_str())
+        };
+        let described = |w: &str| lang.place_suffixes.iter().any(|s| w.ends_with(s));
+        // Already a person or a body with these words: "Virginia" after "Virginia Lund".
+        let known_other = self
+            .find(&words(&name), EntKind::Person)
+            .is_some_and(|e| self.ents[e].words.len() > lower.len());
+        let strong = described(last)
+            || (!possessive && word_at(b).is_some_and(|w| Lang::has(lang.place_nouns, w)))
+            || (lower.len() > 1 && Lang::has(lang.place_nouns, last))
+            || (a >= sentence_start + 2
+                && word_at(a - 1) == Some("of")
+                && word_at(a - 2).is_some_and(|w| Lang::has(lang.place_nouns, w)))
+            || (!known_other
+                && (lang.is_known_place(&name)
+                    || self.place_names.iter().any(|p| p == &words(&name))))
+            || (b + 1 < doc.toks.len()
+                && doc.tok_text(b) == ","
+                && word_at(b + 1).is_some_and(|w| {
+                    described(w)
+                        || lang.is_known_place(w)
+                        || (b + 2 < doc.toks.len()
+                            && lang.is_known_place(&format!("{w} {}", doc.lower[b + 2])))
+                }));
+        if strong {
+            return Some(true);
+        }
+        let after_place_word = from > sentence_start
+            && word_at(from - 1).is_some_and(|w| Lang::has(lang.place_prepositions, w));
+        (after_place_word && !possessive).then_some(false)
+    }
+
+    /// Whether token `k` is inside a name the text gives as a place.
+    pub fn in_place(&self, k: usize) -> bool {
+        let i = self.places.partition_point(|&(a, _)| a <= k);
+        i > 0 && k < self.places[i - 1].1
     }
 
     /// The entity a name refers to: an earlier one whose words include it ("Antonov" for

@@ -491,6 +491,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             && is_cap(self.t(a))
             && !Lang::has(lang.function_words, &ws[0])
             && self.plain(a)
+            && !self.names.in_place(a)
         {
             let name = self.t(a).to_string();
             let e = self
@@ -633,7 +634,10 @@ impl<'d, 'a> Rules<'d, 'a> {
         while end > floor && self.is_punct(end - 1, ",") && rounds < 2 {
             let close = end - 1;
             let mut c = close;
-            while c > floor && close - c < 22 && !self.is_punct(c - 1, ",") {
+            while c > floor
+                && close - c < 22
+                && (!self.is_punct(c - 1, ",") || self.place_comma(c - 1))
+            {
                 let t = &self.doc.toks[c - 1];
                 if t.quote.is_some()
                     || t.mark
@@ -729,6 +733,14 @@ impl<'d, 'a> Rules<'d, 'a> {
             b: end,
             insertion,
         })
+    }
+
+    /// Whether the comma at `k` sits inside a place's name: "Easton Falls, Vermont".
+    fn place_comma(&self, k: usize) -> bool {
+        k > 0
+            && k + 1 < self.doc.toks.len()
+            && self.names.in_place(k - 1)
+            && self.names.in_place(k + 1)
     }
 
     /// Resolve a subject, using its insertion: a name there stands for a role before it
