@@ -454,3 +454,40 @@ Few owners test them, the institute says.";
         Some("Institute for Soil and Water Studies")
     );
 }
+
+#[test]
+fn a_trailing_cue_keeps_its_relay() {
+    let text = "Harbor fees will double next year, the Kelmont Port Authority said in a statement on Monday.\n\n\
+\"We have no other way to pay for the new cranes,\" the authority said in a statement.\n\n\
+Grain exports fell by a third in March, Interfax quoted Olek Marchuk, deputy head of the grain union, as saying.\n\n\
+\"Buyers are waiting for the spring prices,\" he said.";
+    let cands = run(text);
+    check(
+        find(&cands, "Harbor fees"),
+        "Harbor fees will double next year",
+        Some("Kelmont Port Authority"),
+        Some("statement"),
+        Kind::Indirect,
+    );
+    check(
+        find(&cands, "new cranes"),
+        "We have no other way to pay for the new cranes",
+        Some("Kelmont Port Authority"),
+        Some("statement"),
+        Kind::Direct,
+    );
+    check(
+        find(&cands, "Grain exports"),
+        "Grain exports fell by a third in March",
+        Some("Olek Marchuk"),
+        Some("Interfax"),
+        Kind::Indirect,
+    );
+    check(
+        find(&cands, "spring prices"),
+        "Buyers are waiting for the spring prices",
+        Some("Olek Marchuk"),
+        Some("Interfax"),
+        Kind::Direct,
+    );
+}
