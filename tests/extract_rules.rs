@@ -491,3 +491,19 @@ Grain exports fell by a third in March, Interfax quoted Olek Marchuk, deputy hea
         Kind::Direct,
     );
 }
+
+#[test]
+fn a_role_phrase_before_a_name_and_a_name_describing_a_noun() {
+    let text = "Anton Brel, deputy head of the Kestro harbour office, said that ferries would sail again on Friday.\n\n\
+The head of the union of forest workers «Les-Nord» Ivan Sorel told the newspaper that wages were three months late.\n\n\
+«Nobody answers our letters», - complained the head of the union.";
+    let cands = run(text);
+    assert_eq!(
+        find(&cands, "ferries would sail").speaker.as_deref(),
+        Some("Anton Brel")
+    );
+    assert_eq!(
+        find(&cands, "Nobody answers").speaker.as_deref(),
+        Some("Ivan Sorel")
+    );
+}

@@ -82,6 +82,73 @@ pub fn subset(a: &[String], b: &[String]) -> bool {
     }
 }
 
+/// Whether the name in tokens `a..b` stands between a determiner and a lower-case noun
+/// ("the Baishan port administration", "a Marlow bakery"): it describes the noun.
+fn attributive(doc: &Doc, a: usize, b: usize, sentence_start: usize) -> bool {
+    let lang = doc.lang;
+    if a <= sentence_start || b >= doc.toks.len() || doc.toks[b].para != doc.toks[a].para {
+        return false;
+    }
+    let before = &doc.lower[a - 1];
+    let next = &doc.lower[b];
+    let last = doc.tok_text(b - 1);
+    doc.toks[a - 1].word
+        && Lang::has(lang.determiners, before)
+        && doc.toks[b].word
+        && doc.toks[b].quote.is_none()
+        && !is_cap(doc.tok_text(b))
+        && strip_possessive(last) == last
+        && !next.ends_with("ed")
+        && !next.chars().all(|c| c.is_ascii_digit())
+        && !Lang::has(lang.say_verbs, next)
+        && !Lang::has(lang.naming_verbs, next)
+        && !Lang::has(lang.auxiliaries, next)
+        && !Lang::has(lang.adverbs, next)
+        && !Lang::has(lang.prepositions, next)
+        && !Lang::has(lang.determiners, next)
+        && !Lang::has(lang.clause_breaks, next)
+        && !Lang::has(lang.name_particles, next)
+        && !matches!(
+            next.as_str(),
+            "and" | "or" | "who" | "whom" | "whose" | "which" | "that"
+        )
+}
+
+/// A role that opens the noun phrase ending in the name at token `a`, with no comma or verb
+/// between: "The head of the carriers' union «Trans-Ural» Ilya Sobol". Gives the role.
+fn role_phrase_before(doc: &Doc, a: usize, sentence_start: usize) -> Option<String> {
+    let lang = doc.lang;
+    let mut k = a;
+    while k > sentence_start && a - k < 14 {
+        let j = k - 1;
+        let t = &doc.toks[j];
+        let w = doc.lower[j].as_str();
+        if t.quote.is_some() || t.mark {
+            k -= 1;
+            continue;
+        }
+        if !t.word
+            || is_cap(doc.tok_text(j)) && !lang.is_title(w)
+            || w.ends_with("ed")
+            || Lang::has(lang.say_verbs, w)
+            || Lang::has(lang.naming_verbs, w)
+            || Lang::has(lang.auxiliaries, w)
+            || Lang::has(lang.clause_breaks, w)
+            || Lang::has(lang.adverbs, w)
+            || matches!(w, "and" | "or" | "who" | "which" | "that")
+        {
+            return None;
+        }
+        if lang.is_title(w) {
+            let opens = j == sentence_start || Lang::has(lang.determiners, &doc.lower[j - 1]);
+            return (opens && j + 1 < a && doc.lower[j + 1] == "of")
+                .then(|| w.trim_end_matches('.').to_string());
+        }
+        k -= 1;
+    }
+    None
+}
+
 pub fn is_cap(s: &str) -> bool {
     s.chars().next().is_some_and(char::is_uppercase)
 }
@@ -227,6 +294,14 @@ impl Names {
                     })
             });
         let kind = if person_tail { EntKind::Person } else { kind };
+        if kind == EntKind::Person && b - a == 1 && Lang::has(lang.weekdays, &doc.lower[a]) {
+            // "Friday" names a day.
+            return;
+        }
+        if kind == EntKind::Person && attributive(doc, a, b, sentence_start) {
+            // "the Baishan port administration": a name describing a noun names no one here.
+            return;
+        }
         if let Some(strong) = self.place_cue(doc, from, a, b, sentence_start, kind) {
             // A place: never a speaker, never what a pronoun stands for.
             self.places.push((a, b));
@@ -289,6 +364,11 @@ impl Names {
                     break;
                 }
                 k -= 1;
+            }
+            if titles.is_empty()
+                && let Some(t) = role_phrase_before(doc, a, sentence_start)
+            {
+                titles.push(t);
             }
             if name_from >= b {
                 // Only a title ("President", "Russian"): not a name.

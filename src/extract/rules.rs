@@ -1819,6 +1819,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         // Inverted and trailing: "CLAUSE, said Naomi Pryce, an analyst."
         let after_opens_name = c.end <= last
             && self.plain(c.end)
+            && self.lw(c.end) != "that"
             && (Lang::has(lang.determiners, self.lw(c.end))
                 || lang.is_title(self.lw(c.end))
                 || Lang::has(lang.adjuncts, self.lw(c.end))
