@@ -459,6 +459,8 @@ Few owners test them, the institute says.";
 fn a_trailing_cue_keeps_its_relay() {
     let text = "Harbor fees will double next year, the Kelmont Port Authority said in a statement on Monday.\n\n\
 \"We have no other way to pay for the new cranes,\" the authority said in a statement.\n\n\
+Dock workers will get a 4% raise, the authority said in a Kelmont Port Authority statement after the board met on Tuesday. \
+The pier was unsafe, an engineer told the council in Kelmont on Monday as a hearing into the repairs began.\n\n\
 Grain exports fell by a third in March, Interfax quoted Olek Marchuk, deputy head of the grain union, as saying.\n\n\
 \"Buyers are waiting for the spring prices,\" he said.";
     let cands = run(text);
@@ -476,6 +478,13 @@ Grain exports fell by a third in March, Interfax quoted Olek Marchuk, deputy hea
         Some("statement"),
         Kind::Direct,
     );
+    let raise = find(&cands, "4% raise");
+    assert_eq!(raise.speaker.as_deref(), Some("Kelmont Port Authority"));
+    assert_eq!(
+        raise.via.as_deref(),
+        Some("Kelmont Port Authority statement")
+    );
+    assert_eq!(find(&cands, "The pier was unsafe").via, None);
     check(
         find(&cands, "Grain exports"),
         "Grain exports fell by a third in March",

@@ -1779,10 +1779,19 @@ impl<'d, 'a> Rules<'d, 'a> {
         }
         let mut d = None;
         let mut j = k + 1;
-        while j <= last && j < k + 9 && self.plain(j) && self.lw(j) != "that" {
-            if self.lang.is_document(self.lw(j)) && self.lw(j) != "interview" {
+        // "in a statement", "in its annual report": the document within a few words, with
+        // nothing but its modifiers between.
+        while j <= last && j < k + 7 && self.plain(j) {
+            let w = self.lw(j);
+            if self.lang.is_document(w) && w != "interview" {
                 d = Some(j);
                 break;
+            }
+            if Lang::has(self.lang.prepositions, w)
+                || Lang::has(self.lang.clause_breaks, w)
+                || w == "that"
+            {
+                return None;
             }
             j += 1;
         }
@@ -1987,6 +1996,9 @@ impl<'d, 'a> Rules<'d, 'a> {
                     if self.looks_like_clause(before_start, comma, 4)
                         && !self.covered_by_quote(before_start, comma)
                     {
+                        if who.via.is_none() {
+                            who.via = self.document_adjunct(k, last);
+                        }
                         let cue = self.span(a, k.min(last + 1)).to_string();
                         self.add_clause(before_start, comma, who.clone(), cue, 0.7, c.at);
                         return Some((who, last + 1));
