@@ -53,7 +53,7 @@ pub struct Names {
     /// Names of places as token ranges, in order: not entities.
     places: Vec<(usize, usize)>,
     /// The words of places named with a strong cue, so that a bare later mention is one too.
-    place_names: Vec<Vec<String>>,
+    place_names: std::collections::HashSet<Vec<String>>,
 }
 
 /// A name or noun without its possessive ending: "Kemwell's" and "farmers'" become
@@ -305,8 +305,8 @@ impl Names {
         if let Some(strong) = self.place_cue(doc, from, a, b, sentence_start, kind) {
             // A place: never a speaker, never what a pronoun stands for.
             self.places.push((a, b));
-            if strong && !self.place_names.contains(&run_words) {
-                self.place_names.push(run_words);
+            if strong {
+                self.place_names.insert(run_words);
             }
             return;
         }
@@ -481,8 +481,7 @@ impl Names {
                 && word_at(a - 1) == Some("of")
                 && word_at(a - 2).is_some_and(|w| Lang::has(lang.place_nouns, w)))
             || (!known_other
-                && (lang.is_known_place(&name)
-                    || self.place_names.iter().any(|p| p == &words(&name))))
+                && (lang.is_known_place(&name) || self.place_names.contains(&words(&name))))
             || (b + 1 < doc.toks.len()
                 && doc.tok_text(b) == ","
                 && word_at(b + 1).is_some_and(|w| {
