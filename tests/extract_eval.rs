@@ -22,9 +22,11 @@ fn fixtures_score() {
     meets_target(&r);
 }
 
-/// Six stories annotated by someone who never saw the rules, scored once before any change
-/// to the rules: F1 0.853, speaker 0.889, relay 0.901 on 2026-11-26. Speaker accuracy there
-/// is under the 0.90 target (see docs/extract.md); F1 and relay accuracy must hold.
+/// Six stories annotated by someone who never saw the rules, scored first before any change
+/// to the rules: F1 0.853, speaker 0.889, relay 0.901 on 2026-11-26. Its mistakes were then
+/// read to find the classes of mistake fixed since (places taken for people, titles written
+/// with a full stop, relays after a trailing cue), so it is no longer unseen text; it must
+/// meet the same targets as the other sets.
 #[test]
 fn held_out_score() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract-holdout");
@@ -33,12 +35,7 @@ fn held_out_score() {
         r.total.gold, 104,
         "the held-out stories hold their annotated claims"
     );
-    assert!(r.total.f1 >= 0.85, "F1 {:.3} is under 0.85", r.total.f1);
-    assert!(
-        r.total.via_accuracy >= 0.90,
-        "relay accuracy {:.3} is under 0.90",
-        r.total.via_accuracy
-    );
+    meets_target(&r);
 }
 
 #[test]

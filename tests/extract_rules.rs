@@ -363,3 +363,156 @@ mod any_text {
         }
     }
 }
+
+#[test]
+fn places_are_never_speakers_or_antecedents() {
+    // "X-based" and "based in City, State" describe a company; the company speaks.
+    let text = "Wyncote Brewing Company reported record summer sales on Monday.\n\n\
+The Harlow, Vermont-based company said it would hire 40 more workers by spring.\n\n\
+Wyncote, a family-owned brewer based in Easton Falls, Vermont, said it had \"no plans to move\" its kettles.";
+    let cands = run(text);
+    assert_eq!(
+        find(&cands, "hire 40 more workers").speaker.as_deref(),
+        Some("Wyncote Brewing Company")
+    );
+    assert_eq!(
+        find(&cands, "no plans to move").speaker.as_deref(),
+        Some("Wyncote Brewing Company")
+    );
+    // A district named before a person: the title belongs to the person.
+    let text = "According to the mayor of Velmar district Andrei Lascu, the bridge will reopen in May.\n\n\
+\"Traffic will be light at first,\" the mayor said at a briefing on Friday.\n\n\
+\"Trucks will have to wait another month,\" he added. In the town of Brasko, residents said they had heard nothing.";
+    let cands = run(text);
+    for q in [
+        "the bridge will reopen",
+        "Traffic will be light",
+        "Trucks will have to wait",
+    ] {
+        assert_eq!(
+            find(&cands, q).speaker.as_deref(),
+            Some("Andrei Lascu"),
+            "{q}"
+        );
+    }
+    // A dateline names a place, not someone a pronoun can stand for.
+    for text in [
+        "PELHAM CROSSING, Ore. - Two bridges over the Tansy River were closed on Sunday.\n\n\
+\"Nobody should try to drive through,\" he said.",
+        "KESTRAN, Norway (Meridian Wire) - Two ferries were cancelled on Sunday.\n\n\
+\"Nobody should try to sail today,\" they said.",
+    ] {
+        for c in run(text) {
+            assert_eq!(c.speaker, None, "{c:?}");
+        }
+    }
+}
+
+#[test]
+fn titles_written_with_a_full_stop_keep_the_name() {
+    let text = "\"Sleep matters more than diet,\" said Dr. Lena Okoro-Baptiste, a researcher at Fenwick College. \
+Prof. Amos Tull said the trial was small. \"It was only a pilot,\" said Lt. Col. Ray Dunne.\n\n\
+Sen. Maya Ortiz-Hale spoke next. \"We will fund a larger trial,\" Sen. Ortiz-Hale said. She added that the vote was close.";
+    let cands = run(text);
+    assert_eq!(
+        find(&cands, "Sleep matters").speaker.as_deref(),
+        Some("Lena Okoro-Baptiste")
+    );
+    assert_eq!(
+        find(&cands, "the trial was small").speaker.as_deref(),
+        Some("Amos Tull")
+    );
+    assert_eq!(
+        find(&cands, "only a pilot").speaker.as_deref(),
+        Some("Ray Dunne")
+    );
+    assert_eq!(
+        find(&cands, "larger trial").speaker.as_deref(),
+        Some("Maya Ortiz-Hale")
+    );
+    assert_eq!(
+        find(&cands, "the vote was close").speaker.as_deref(),
+        Some("Maya Ortiz-Hale")
+    );
+}
+
+#[test]
+fn agencies_and_long_body_names_are_bodies() {
+    let text = "The Northern Water Safety Agency said on Monday that it would test private wells in the area. \
+More than half of wells are older than 50 years, according to the Institute for Soil and Water Studies. \
+Few owners test them, the institute says.";
+    let cands = run(text);
+    check(
+        find(&cands, "test private wells"),
+        "it would test private wells in the area",
+        Some("Northern Water Safety Agency"),
+        None,
+        Kind::Indirect,
+    );
+    assert_eq!(
+        find(&cands, "Few owners test them").speaker.as_deref(),
+        Some("Institute for Soil and Water Studies")
+    );
+}
+
+#[test]
+fn a_trailing_cue_keeps_its_relay() {
+    let text = "Harbor fees will double next year, the Kelmont Port Authority said in a statement on Monday.\n\n\
+\"We have no other way to pay for the new cranes,\" the authority said in a statement.\n\n\
+Dock workers will get a 4% raise, the authority said in a Kelmont Port Authority statement after the board met on Tuesday. \
+The pier was unsafe, an engineer told the council in Kelmont on Monday as a hearing into the repairs began.\n\n\
+Grain exports fell by a third in March, Interfax quoted Olek Marchuk, deputy head of the grain union, as saying.\n\n\
+\"Buyers are waiting for the spring prices,\" he said.";
+    let cands = run(text);
+    check(
+        find(&cands, "Harbor fees"),
+        "Harbor fees will double next year",
+        Some("Kelmont Port Authority"),
+        Some("statement"),
+        Kind::Indirect,
+    );
+    check(
+        find(&cands, "new cranes"),
+        "We have no other way to pay for the new cranes",
+        Some("Kelmont Port Authority"),
+        Some("statement"),
+        Kind::Direct,
+    );
+    let raise = find(&cands, "4% raise");
+    assert_eq!(raise.speaker.as_deref(), Some("Kelmont Port Authority"));
+    assert_eq!(
+        raise.via.as_deref(),
+        Some("Kelmont Port Authority statement")
+    );
+    assert_eq!(find(&cands, "The pier was unsafe").via, None);
+    check(
+        find(&cands, "Grain exports"),
+        "Grain exports fell by a third in March",
+        Some("Olek Marchuk"),
+        Some("Interfax"),
+        Kind::Indirect,
+    );
+    check(
+        find(&cands, "spring prices"),
+        "Buyers are waiting for the spring prices",
+        Some("Olek Marchuk"),
+        Some("Interfax"),
+        Kind::Direct,
+    );
+}
+
+#[test]
+fn a_role_phrase_before_a_name_and_a_name_describing_a_noun() {
+    let text = "Anton Brel, deputy head of the Kestro harbour office, said that ferries would sail again on Friday.\n\n\
+The head of the union of forest workers «Les-Nord» Ivan Sorel told the newspaper that wages were three months late.\n\n\
+«Nobody answers our letters», - complained the head of the union.";
+    let cands = run(text);
+    assert_eq!(
+        find(&cands, "ferries would sail").speaker.as_deref(),
+        Some("Anton Brel")
+    );
+    assert_eq!(
+        find(&cands, "Nobody answers").speaker.as_deref(),
+        Some("Ivan Sorel")
+    );
+}

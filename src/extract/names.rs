@@ -50,6 +50,10 @@ pub struct Names {
     spoken: Vec<Mention>,
     /// The entities that have each word in their name.
     by_word: std::collections::HashMap<String, Vec<usize>>,
+    /// Names of places as token ranges, in order: not entities.
+    places: Vec<(usize, usize)>,
+    /// The words of places named with a strong cue, so that a bare later mention is one too.
+    place_names: std::collections::HashSet<Vec<String>>,
 }
 
 /// A name or noun without its possessive ending: "Kemwell's" and "farmers'" become
@@ -78,6 +82,73 @@ pub fn subset(a: &[String], b: &[String]) -> bool {
     }
 }
 
+/// Whether the name in tokens `a..b` stands between a determiner and a lower-case noun
+/// ("the Baishan port administration", "a Marlow bakery"): it describes the noun.
+fn attributive(doc: &Doc, a: usize, b: usize, sentence_start: usize) -> bool {
+    let lang = doc.lang;
+    if a <= sentence_start || b >= doc.toks.len() || doc.toks[b].para != doc.toks[a].para {
+        return false;
+    }
+    let before = &doc.lower[a - 1];
+    let next = &doc.lower[b];
+    let last = doc.tok_text(b - 1);
+    doc.toks[a - 1].word
+        && Lang::has(lang.determiners, before)
+        && doc.toks[b].word
+        && doc.toks[b].quote.is_none()
+        && !is_cap(doc.tok_text(b))
+        && strip_possessive(last) == last
+        && !next.ends_with("ed")
+        && !next.chars().all(|c| c.is_ascii_digit())
+        && !Lang::has(lang.say_verbs, next)
+        && !Lang::has(lang.naming_verbs, next)
+        && !Lang::has(lang.auxiliaries, next)
+        && !Lang::has(lang.adverbs, next)
+        && !Lang::has(lang.prepositions, next)
+        && !Lang::has(lang.determiners, next)
+        && !Lang::has(lang.clause_breaks, next)
+        && !Lang::has(lang.name_particles, next)
+        && !matches!(
+            next.as_str(),
+            "and" | "or" | "who" | "whom" | "whose" | "which" | "that"
+        )
+}
+
+/// A role that opens the noun phrase ending in the name at token `a`, with no comma or verb
+/// between: "The head of the carriers' union «Trans-Ural» Ilya Sobol". Gives the role.
+fn role_phrase_before(doc: &Doc, a: usize, sentence_start: usize) -> Option<String> {
+    let lang = doc.lang;
+    let mut k = a;
+    while k > sentence_start && a - k < 14 {
+        let j = k - 1;
+        let t = &doc.toks[j];
+        let w = doc.lower[j].as_str();
+        if t.quote.is_some() || t.mark {
+            k -= 1;
+            continue;
+        }
+        if !t.word
+            || is_cap(doc.tok_text(j)) && !lang.is_title(w)
+            || w.ends_with("ed")
+            || Lang::has(lang.say_verbs, w)
+            || Lang::has(lang.naming_verbs, w)
+            || Lang::has(lang.auxiliaries, w)
+            || Lang::has(lang.clause_breaks, w)
+            || Lang::has(lang.adverbs, w)
+            || matches!(w, "and" | "or" | "who" | "which" | "that")
+        {
+            return None;
+        }
+        if lang.is_title(w) {
+            let opens = j == sentence_start || Lang::has(lang.determiners, &doc.lower[j - 1]);
+            return (opens && j + 1 < a && doc.lower[j + 1] == "of")
+                .then(|| w.trim_end_matches('.').to_string());
+        }
+        k -= 1;
+    }
+    None
+}
+
 pub fn is_cap(s: &str) -> bool {
     s.chars().next().is_some_and(char::is_uppercase)
 }
@@ -100,6 +171,11 @@ impl Names {
                 let mut end = k + 1;
                 while end <= sent.last {
                     let u = &doc.toks[end];
+                    if doc.title_stop(end) {
+                        // "Dr. Lena Okoro": a title's full stop is inside the name.
+                        end += 1;
+                        continue;
+                    }
                     if !u.word || u.quote.is_some() {
                         break;
                     }
@@ -108,7 +184,15 @@ impl Names {
                         end += 1;
                         continue;
                     }
+                    // "and" inside a body's name: "Department of Health and Welfare".
+                    let body_and = w == "and"
+                        && (k..end).any(|j| {
+                            lang.is_body_name_word(&doc.lower[j])
+                                && (j + 1..end)
+                                    .any(|o| matches!(doc.lower[o].as_str(), "of" | "for"))
+                        });
                     let joins = (Lang::has(lang.name_particles, w)
+                        || body_and
                         || matches!(w, "of" | "the" | "for" | "to"))
                         && end < sent.last
                         && doc.toks[end + 1].word
@@ -181,7 +265,7 @@ impl Names {
                 .any(|w| Lang::has(lang.outlet_name_words, w))
         {
             EntKind::Outlet
-        } else if run_words.iter().any(|w| Lang::has(lang.body_name_words, w))
+        } else if run_words.iter().any(|w| lang.is_body_name_word(w))
             || (text.len() >= 2
                 && text.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 && text.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
@@ -203,13 +287,29 @@ impl Names {
                     && tail.clone().all(|k| {
                         let w = doc.tok_text(k).to_lowercase();
                         is_cap(doc.tok_text(k))
-                            && !Lang::has(lang.body_name_words, &w)
+                            && !lang.is_body_name_word(&w)
                             && !Lang::has(lang.outlet_name_words, &w)
                             && !lang.is_title(&w)
                             && lang.country(&w).is_none()
                     })
             });
         let kind = if person_tail { EntKind::Person } else { kind };
+        if kind == EntKind::Person && b - a == 1 && Lang::has(lang.weekdays, &doc.lower[a]) {
+            // "Friday" names a day.
+            return;
+        }
+        if kind == EntKind::Person && attributive(doc, a, b, sentence_start) {
+            // "the Baishan port administration": a name describing a noun names no one here.
+            return;
+        }
+        if let Some(strong) = self.place_cue(doc, from, a, b, sentence_start, kind) {
+            // A place: never a speaker, never what a pronoun stands for.
+            self.places.push((a, b));
+            if strong {
+                self.place_names.insert(run_words);
+            }
+            return;
+        }
         let mut titles = Vec::new();
         let mut countries = Vec::new();
         let mut name_from = a;
@@ -217,6 +317,14 @@ impl Names {
             // Titles and places before the name: "US President Joe Biden".
             let mut k = a;
             while k < b {
+                if !doc.toks[k].word {
+                    // The full stop after "Dr".
+                    if name_from == k {
+                        name_from = k + 1;
+                    }
+                    k += 1;
+                    continue;
+                }
                 let w = doc.tok_text(k).to_lowercase();
                 if lang.is_title(&w) {
                     titles.push(w.trim_end_matches('.').to_string());
@@ -240,7 +348,8 @@ impl Names {
                 }
                 k += 1;
             }
-            // Lower-case titles just before the run: "rancher Jim Strickland".
+            // Lower-case titles just before the run: "rancher Jim Strickland", "the governor
+            // of Velmar district Anna Lascu".
             let mut k = a;
             while k > sentence_start && doc.toks[k - 1].word {
                 let w = doc.tok_text(k - 1).to_lowercase();
@@ -248,10 +357,18 @@ impl Names {
                     titles.push(w);
                 } else if let Some(c) = lang.country(&w) {
                     countries.push(c);
-                } else if !matches!(w.as_str(), "of" | "the" | "to" | "a" | "an") {
+                } else if !matches!(w.as_str(), "of" | "the" | "to" | "a" | "an")
+                    && !Lang::has(lang.place_nouns, &w)
+                    && !self.in_place(k - 1)
+                {
                     break;
                 }
                 k -= 1;
+            }
+            if titles.is_empty()
+                && let Some(t) = role_phrase_before(doc, a, sentence_start)
+            {
+                titles.push(t);
             }
             if name_from >= b {
                 // Only a title ("President", "Russian"): not a name.
@@ -312,6 +429,79 @@ impl Names {
             ent,
             subject,
         });
+    }
+
+    /// Whether the run of tokens `a..b` (first `from` before stripping "The") names a place,
+    /// and if so whether the cue is strong enough for later bare mentions of the name: a
+    /// dateline, "Ohio-based", "Velmar district", "the village of Orlesk", "Kansas City", a
+    /// known region, "Easton Falls, Vermont", a place named so before (strong); "in
+    /// Sacramento", "near Kelburn" (this mention only).
+    fn place_cue(
+        &self,
+        doc: &Doc,
+        from: usize,
+        a: usize,
+        b: usize,
+        sentence_start: usize,
+        kind: EntKind,
+    ) -> Option<bool> {
+        let lang = doc.lang;
+        if kind == EntKind::Outlet {
+            return None;
+        }
+        if doc.in_dateline(a) {
+            return Some(true);
+        }
+        if kind != EntKind::Person || (a..b).any(|k| lang.is_title(&doc.lower[k])) {
+            return None;
+        }
+        let lower: Vec<&str> = (a..b)
+            .filter(|&k| doc.toks[k].word)
+            .map(|k| doc.lower[k].as_str())
+            .collect();
+        let name = lower.join(" ");
+        let last = *lower.last()?;
+        let possessive = strip_possessive(last) != last;
+        let word_at = |k: usize| -> Option<&str> {
+            (k < doc.toks.len()
+                && doc.toks[k].word
+                && doc.toks[k].quote.is_none()
+                && doc.toks[k].para == doc.toks[a].para)
+                .then(|| doc.lower[k].as_str())
+        };
+        let described = |w: &str| lang.place_suffixes.iter().any(|s| w.ends_with(s));
+        // Already a person or a body with these words: "Virginia" after "Virginia Lund".
+        let known_other = self
+            .find(&words(&name), EntKind::Person)
+            .is_some_and(|e| self.ents[e].words.len() > lower.len());
+        let strong = described(last)
+            || (!possessive && word_at(b).is_some_and(|w| Lang::has(lang.place_nouns, w)))
+            || (lower.len() > 1 && Lang::has(lang.place_nouns, last))
+            || (a >= sentence_start + 2
+                && word_at(a - 1) == Some("of")
+                && word_at(a - 2).is_some_and(|w| Lang::has(lang.place_nouns, w)))
+            || (!known_other
+                && (lang.is_known_place(&name) || self.place_names.contains(&words(&name))))
+            || (b + 1 < doc.toks.len()
+                && doc.tok_text(b) == ","
+                && word_at(b + 1).is_some_and(|w| {
+                    described(w)
+                        || lang.is_known_place(w)
+                        || (b + 2 < doc.toks.len()
+                            && lang.is_known_place(&format!("{w} {}", doc.lower[b + 2])))
+                }));
+        if strong {
+            return Some(true);
+        }
+        let after_place_word = from > sentence_start
+            && word_at(from - 1).is_some_and(|w| Lang::has(lang.place_prepositions, w));
+        (after_place_word && !possessive).then_some(false)
+    }
+
+    /// Whether token `k` is inside a name the text gives as a place.
+    pub fn in_place(&self, k: usize) -> bool {
+        let i = self.places.partition_point(|&(a, _)| a <= k);
+        i > 0 && k < self.places[i - 1].1
     }
 
     /// The entity a name refers to: an earlier one whose words include it ("Antonov" for

@@ -491,6 +491,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             && is_cap(self.t(a))
             && !Lang::has(lang.function_words, &ws[0])
             && self.plain(a)
+            && !self.names.in_place(a)
         {
             let name = self.t(a).to_string();
             let e = self
@@ -633,7 +634,10 @@ impl<'d, 'a> Rules<'d, 'a> {
         while end > floor && self.is_punct(end - 1, ",") && rounds < 2 {
             let close = end - 1;
             let mut c = close;
-            while c > floor && close - c < 22 && !self.is_punct(c - 1, ",") {
+            while c > floor
+                && close - c < 22
+                && (!self.is_punct(c - 1, ",") || self.place_comma(c - 1))
+            {
                 let t = &self.doc.toks[c - 1];
                 if t.quote.is_some()
                     || t.mark
@@ -731,6 +735,14 @@ impl<'d, 'a> Rules<'d, 'a> {
         })
     }
 
+    /// Whether the comma at `k` sits inside a place's name: "Easton Falls, Vermont".
+    fn place_comma(&self, k: usize) -> bool {
+        k > 0
+            && k + 1 < self.doc.toks.len()
+            && self.names.in_place(k - 1)
+            && self.names.in_place(k + 1)
+    }
+
     /// Resolve a subject, using its insertion: a name there stands for a role before it
     /// ("the council's spokeswoman, Priya Halvorsen,"), a role there is learnt for the name
     /// ("Richards, the executive director,"), a document there is the relay ("Kemwell, in a
@@ -808,7 +820,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             }
         }
         let mut e = s;
-        while e <= last && self.plain(e) && e < s + 12 {
+        while e <= last && (self.plain(e) || self.doc.title_stop(e)) && e < s + 12 {
             e += 1;
         }
         if e == s {
@@ -913,7 +925,7 @@ impl<'d, 'a> Rules<'d, 'a> {
             let starts_paragraph =
                 open_tok.is_some_and(|ot| ot == 0 || doc.toks[ot - 1].para != doc.toks[ot].para);
             let confidence;
-            let (who, cue) = match found {
+            let (mut who, cue) = match found {
                 Some((w, c, conf)) => {
                     confidence = conf;
                     (w, Some(c))
@@ -954,6 +966,25 @@ impl<'d, 'a> Rules<'d, 'a> {
             };
             if !who.is_some() {
                 continue;
+            }
+            // “...,” he said: the same speaker as the claim just before, relayed by the same
+            // outlet or document.
+            if who.via.is_none()
+                && let Some(c) = &cue
+                && c.split(' ')
+                    .next()
+                    .is_some_and(|w| self.lang.pronoun(w).is_some())
+                && let Some(l) = &self.last
+                && l.via.is_some()
+                && who.ent.is_some()
+                && l.ent == who.ent
+                && let Some(ot) = open_tok
+                && let Some(prev) = self.found.iter().map(|f| f.end).max()
+            {
+                let prev_para = doc.toks[doc.toks.partition_point(|t| t.end < prev).min(ot)].para;
+                if prev < q.open && prev_para + 1 >= doc.toks[ot].para {
+                    who.via = l.via.clone();
+                }
             }
             shared = cue.clone().map(|c| (who.clone(), c));
             // Short fragments and clause tails are not claims of their own.
@@ -1048,7 +1079,7 @@ impl<'d, 'a> Rules<'d, 'a> {
                 v = Some(c);
                 break;
             }
-            if !doc.toks[j].word && !self.is_punct(j, ",") {
+            if !doc.toks[j].word && !self.is_punct(j, ",") && !doc.title_stop(j) {
                 break;
             }
             j += 1;
@@ -1066,6 +1097,10 @@ impl<'d, 'a> Rules<'d, 'a> {
                 && let Some((v, _)) = self.told_whom(c.end, last)
             {
                 w.via = w.via.or(v);
+            }
+            // "“...,” the company said in a statement."
+            if w.via.is_none() {
+                w.via = self.document_adjunct(c.end, last);
             }
             (w, c.end)
         } else {
@@ -1608,6 +1643,30 @@ impl<'d, 'a> Rules<'d, 'a> {
             // "X quoted Y as saying" / "Y was quoted by X as saying".
             if self.plain(k) && self.lw(k) == "quoted" {
                 if let Some((who, after)) = self.quoted_who(k, first, last)
+                    && (after > last
+                        || (after..=last).all(|x| !self.doc.toks[x].word && !self.doc.toks[x].mark))
+                {
+                    // Trailing: "CLAUSE, Interfax quoted Olek Marchuk as saying."
+                    let floor = self.prev_quote_end(k, first).max(first);
+                    if let Some(sub) = self.subject_before(k, floor)
+                        && sub.a > floor + 1
+                        && self.is_punct(sub.a - 1, ",")
+                    {
+                        let comma = sub.a - 1;
+                        let cs = self.skip_connectives(floor, comma);
+                        if self.looks_like_clause(cs, comma, 3) && !self.covered_by_quote(cs, comma)
+                        {
+                            let cue = self.span(sub.a, after.min(last + 1)).to_string();
+                            self.add_clause(cs, comma, who.clone(), cue, 0.75, k);
+                            sentence_who = Some(who);
+                            k = last + 1;
+                            continue;
+                        }
+                    }
+                    k += 1;
+                    continue;
+                }
+                if let Some((who, after)) = self.quoted_who(k, first, last)
                     && after <= last
                 {
                     let cs = after;
@@ -1712,6 +1771,47 @@ impl<'d, 'a> Rules<'d, 'a> {
                 || Lang::has(self.lang.weekdays, self.lw(k)))
     }
 
+    /// A document named in an adjunct right after a verb, the relay of what was said: "in a
+    /// statement", "in a blog post on its website". Gives the document's words.
+    fn document_adjunct(&self, k: usize, last: usize) -> Option<String> {
+        if k > last || !self.plain(k) || self.lw(k) != "in" {
+            return None;
+        }
+        let mut d = None;
+        let mut j = k + 1;
+        // "in a statement", "in its annual report": the document within a few words, with
+        // nothing but its modifiers between.
+        while j <= last && j < k + 7 && self.plain(j) {
+            let w = self.lw(j);
+            if self.lang.is_document(w) && w != "interview" {
+                d = Some(j);
+                break;
+            }
+            if Lang::has(self.lang.prepositions, w)
+                || Lang::has(self.lang.clause_breaks, w)
+                || w == "that"
+            {
+                return None;
+            }
+            j += 1;
+        }
+        let d = d?;
+        let mut s = d;
+        while s > k + 1
+            && !matches!(
+                self.lw(s - 1),
+                "a" | "an" | "the" | "its" | "his" | "her" | "their"
+            )
+        {
+            s -= 1;
+        }
+        let mut e = d + 1;
+        while e <= last && self.plain(e) && self.lang.is_document(self.lw(e)) {
+            e += 1;
+        }
+        Some(self.span(s, e).to_string())
+    }
+
     /// Reported speech around the verb `c`: "SUBJ VERB (that) CLAUSE", "CLAUSE, SUBJ VERB",
     /// "CLAUSE, VERB SUBJ", "X, SUBJ VERB, CLAUSE", "SUBJ called it “...”", "described X as
     /// ...". `given` is the subject when the verb continues a clause ("and told ...").
@@ -1728,6 +1828,7 @@ impl<'d, 'a> Rules<'d, 'a> {
         // Inverted and trailing: "CLAUSE, said Naomi Pryce, an analyst."
         let after_opens_name = c.end <= last
             && self.plain(c.end)
+            && self.lw(c.end) != "that"
             && (Lang::has(lang.determiners, self.lw(c.end))
                 || lang.is_title(self.lw(c.end))
                 || Lang::has(lang.adjuncts, self.lw(c.end))
@@ -1779,6 +1880,10 @@ impl<'d, 'a> Rules<'d, 'a> {
                 if self.looks_like_clause(before_start, comma, 3)
                     && !self.covered_by_quote(before_start, comma)
                 {
+                    // "CLAUSE, the company said in a statement."
+                    if who.via.is_none() {
+                        who.via = self.document_adjunct(k, last);
+                    }
                     let cue = self.span(a, c.end).to_string();
                     self.add_clause(before_start, comma, who.clone(), cue, 0.75, c.at);
                     return Some((who, last + 1));
@@ -1891,6 +1996,9 @@ impl<'d, 'a> Rules<'d, 'a> {
                     if self.looks_like_clause(before_start, comma, 4)
                         && !self.covered_by_quote(before_start, comma)
                     {
+                        if who.via.is_none() {
+                            who.via = self.document_adjunct(k, last);
+                        }
                         let cue = self.span(a, k.min(last + 1)).to_string();
                         self.add_clause(before_start, comma, who.clone(), cue, 0.7, c.at);
                         return Some((who, last + 1));
@@ -2079,7 +2187,12 @@ impl<'d, 'a> Rules<'d, 'a> {
         let lang = self.lang;
         let mut j = q + 1;
         let mut as_at = None;
-        while j <= last && j < q + 12 && self.plain(j) {
+        // "quoted Olek Marchuk, deputy head of the grain union, as saying".
+        let mut comma = None;
+        while j <= last && j < q + 20 && (self.plain(j) || self.is_punct(j, ",")) {
+            if self.is_punct(j, ",") {
+                comma.get_or_insert(j);
+            }
             if self.phrase_at(j, lang.quoted_as, last + 2).is_some() {
                 as_at = Some(j);
                 break;
@@ -2104,7 +2217,16 @@ impl<'d, 'a> Rules<'d, 'a> {
             let s = self.subject_before(q, first)?;
             relay_who = self.who_subject(s);
             speaker_who = if as_at > q + 1 {
-                self.who(q + 1, as_at)?
+                let name_end = comma.unwrap_or(as_at);
+                let w = self.who(q + 1, name_end)?;
+                if let (Some(c), Some(e)) = (comma, w.ent) {
+                    let roles: Vec<String> = (c + 1..as_at)
+                        .map(|x| self.lw(x).to_string())
+                        .filter(|x| self.lang.is_title(x))
+                        .collect();
+                    self.names.learn_titles(e, &roles);
+                }
+                w
             } else {
                 relay_who.clone()?
             };

@@ -392,6 +392,59 @@ impl<'a> Doc<'a> {
         &self.text[self.toks[k].start..self.toks[k].end]
     }
 
+    /// Whether token `k` is the full stop of a title written before a name ("Dr.", "Sen.",
+    /// "Lt."): it ends neither the sentence nor the name.
+    pub fn title_stop(&self, k: usize) -> bool {
+        k > 0
+            && k + 1 < self.toks.len()
+            && !self.toks[k].word
+            && self.tok_text(k) == "."
+            && self.toks[k - 1].word
+            && self.toks[k - 1].end == self.toks[k].start
+            && self.toks[k + 1].word
+            && self.toks[k + 1].para == self.toks[k].para
+            && self.toks[k + 1].quote.is_none()
+            && self
+                .tok_text(k + 1)
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+            && Lang::has(self.lang.abbreviations, self.tok_text(k - 1))
+            && self.lang.is_title(&self.tok_text(k - 1).to_lowercase())
+    }
+
+    /// Whether token `k` is in a dateline: the capitalised words before the dash or the
+    /// bracket that open one of the first paragraphs ("KYIV, Ukraine —", "PORT ELLA, Ore.,
+    /// June 3 (Reuters) -"), the first of them in capitals.
+    pub fn in_dateline(&self, k: usize) -> bool {
+        let p = self.toks[k].para;
+        if p > 2 {
+            return false;
+        }
+        let p0 = self.toks[..k].partition_point(|t| t.para < p);
+        let first = self.tok_text(p0);
+        if !self.toks[p0].word
+            || first.chars().filter(|c| c.is_alphabetic()).count() < 2
+            || first.chars().any(char::is_lowercase)
+        {
+            return false;
+        }
+        for j in p0..(p0 + 16).min(self.toks.len()) {
+            let t = &self.toks[j];
+            if t.para != p || t.quote.is_some() || t.mark {
+                return false;
+            }
+            let w = self.tok_text(j);
+            if !t.word && matches!(w, "—" | "–" | "-" | "(") {
+                return k < j;
+            }
+            if t.word && w.chars().next().is_some_and(char::is_lowercase) {
+                return false;
+            }
+        }
+        false
+    }
+
     fn is_abbreviation(&self, k: usize) -> bool {
         let w = self.tok_text(k);
         Lang::has(self.lang.abbreviations, w.trim_end_matches('.'))

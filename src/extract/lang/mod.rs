@@ -82,6 +82,15 @@ pub struct Lang {
     pub auxiliaries: &'static [&'static str],
     /// Prepositions: a name after one is not a sentence's subject.
     pub prepositions: &'static [&'static str],
+    /// Prepositions that put a name in a place: "in Sacramento", "near Kelburn".
+    pub place_prepositions: &'static [&'static str],
+    /// Nouns for places, after a name ("Velmar district") or before "of" ("the village of
+    /// Orlesk"); capitalised at the end of a name they make it a place ("Kansas City").
+    pub place_nouns: &'static [&'static str],
+    /// Endings that make a word describe where something is: "Ohio-based".
+    pub place_suffixes: &'static [&'static str],
+    /// Regions (states, provinces) that are not in `countries`: "Vermont", "Ontario".
+    pub regions: &'static [&'static str],
 }
 
 /// A pronoun's gender, where the language marks it.
@@ -137,6 +146,20 @@ impl Lang {
         let w = word.trim_end_matches('.');
         Self::has(self.titles, w)
             || (w.len() > 3 && w.ends_with('s') && Self::has(self.titles, &w[..w.len() - 1]))
+    }
+
+    /// Whether a word inside a name makes it a body, in the singular or the plural
+    /// ("Centers for ...").
+    pub fn is_body_name_word(&self, word: &str) -> bool {
+        Self::has(self.body_name_words, word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|w| w.len() > 2 && Self::has(self.body_name_words, w))
+    }
+
+    /// Whether a name (lower case) is a known region or country.
+    pub fn is_known_place(&self, name: &str) -> bool {
+        Self::has(self.regions, name) || self.country(name).is_some()
     }
 
     /// Whether a noun names a document, in the singular or the plural.
