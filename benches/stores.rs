@@ -2,7 +2,8 @@
 //! PostgreSQL (a throwaway cluster started here) with one and with two processes on one
 //! database. For each: push rate (batches of 500 from one client), a new member's pull rate
 //! (pages of 5000), the one-change pull round trip, and a 50-client load where every client
-//! pushes small batches and pulls what the others pushed, spread over the processes.
+//! pushes small batches and pulls what the others pushed, spread over the processes; then the
+//! board's pages on that workspace (see `board_times`).
 //!
 //! `cargo bench --bench stores -- [--ops N] [--clients N] [--rounds N] [--out FILE]`
 //! Needs PostgreSQL installed (initdb on PATH or under /usr/lib/postgresql); without it only
@@ -202,7 +203,106 @@ fn args() -> Args {
 
 /// One configuration: `db` are the serve/admin options naming the store, `procs` the number
 /// of server processes.
-fn measure(label: &str, db: &[&str], procs: usize, a: &Args) -> Value {
+/// The board's pages right after the load: how long the first page waits for the replica to
+/// catch up with the log, then the board page (first page and a deep page) and claim pages,
+/// median and p99 of 100 each, timed by the client on loopback; and the same reads through
+/// the `Store` alone on the replica's file, when it is known (`board_db`).
+fn board_times(base: &str, token: &str, claims: &[Uuid], board_db: Option<&Path>) -> Value {
+    let c = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let form = c.get(format!("{base}/signin")).send().unwrap();
+    let pre = cookie_of(&form, "claimdb_signin");
+    let body = form.text().unwrap();
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = body[at..at + 64].to_string();
+    let signed = c
+        .post(format!("{base}/signin"))
+        .header("cookie", &pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}&csrf={csrf}"))
+        .send()
+        .unwrap();
+    let session = cookie_of(&signed, "claimdb_session");
+    let get = |path: &str| {
+        let t = Instant::now();
+        let r = c
+            .get(format!("{base}{path}"))
+            .header("cookie", &session)
+            .send()
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        let _ = r.bytes().unwrap();
+        t.elapsed().as_secs_f64() * 1000.0
+    };
+    let catch_up_ms = get("/board");
+    let pages = (claims.len() as u64).div_ceil(50).max(1);
+    let time = |paths: Vec<String>| {
+        let v: Vec<f64> = paths.iter().map(|p| get(p)).collect();
+        json!({ "p50_ms": (median(v.clone()) * 10.0).round() / 10.0, "p99_ms": (pct(v, 0.99) * 10.0).round() / 10.0 })
+    };
+    let first = time((0..100).map(|_| "/board".to_string()).collect());
+    let deep = time(
+        (0..100)
+            .map(|i| format!("/board?page={}", 1 + (i * 7919) % pages))
+            .collect(),
+    );
+    let claim_pages = time(
+        (0..100)
+            .map(|i| format!("/claims/{}", claims[(i * 7919) % claims.len()]))
+            .collect(),
+    );
+    let mut out = json!({
+        "catch_up_after_load_ms": catch_up_ms.round(),
+        "board_page": first,
+        "board_deep_page": deep,
+        "claim_page": claim_pages,
+    });
+    if let Some(path) = board_db {
+        let store = claimdb::Store::open(path, None).unwrap();
+        let list = |offset: usize| {
+            let t = Instant::now();
+            let f = claimdb::store::ClaimFilter {
+                limit: Some(50),
+                offset: Some(offset),
+                ..Default::default()
+            };
+            let rows = store.claim_list(&f).unwrap();
+            store.claim_count(&f).unwrap();
+            for r in &rows {
+                store.relays_and_last_change(&r.id).unwrap();
+            }
+            t.elapsed().as_secs_f64() * 1000.0
+        };
+        let v: Vec<f64> = (0..100).map(|_| list(0)).collect();
+        out["store_board_page"] = json!({ "p50_ms": (median(v.clone()) * 10.0).round() / 10.0, "p99_ms": (pct(v, 0.99) * 10.0).round() / 10.0 });
+        let v: Vec<f64> = (0..100)
+            .map(|i| {
+                let t = Instant::now();
+                let id = claims[(i * 7919) % claims.len()].to_string();
+                store.claim_show(&id).unwrap();
+                store.log(Some(&id), Some(200)).unwrap();
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        out["store_claim_page"] = json!({ "p50_ms": (median(v.clone()) * 10.0).round() / 10.0, "p99_ms": (pct(v, 0.99) * 10.0).round() / 10.0 });
+    }
+    out
+}
+
+fn cookie_of(r: &reqwest::blocking::Response, name: &str) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+fn measure(label: &str, db: &[&str], procs: usize, a: &Args, board_db: Option<&Path>) -> Value {
     admin(db, &["workspace-create", "desk"]);
     let token = |name: &str| {
         admin(db, &["member-add", "desk", name, "--role", "writer"])["token"]
@@ -217,11 +317,13 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args) -> Value {
     // Push: one client, batches of 500, as `claimdb sync` sends them.
     let writer = token("writer");
     let replica = Uuid::new_v4();
+    let mut claim_ids = Vec::new();
     let bodies: Vec<Vec<u8>> = (0..a.ops)
         .collect::<Vec<_>>()
         .chunks(500)
         .map(|chunk| {
             let ops: Vec<Op> = chunk.iter().map(|&n| claim("writer", replica, n)).collect();
+            claim_ids.extend(ops.iter().map(|o| o.kind.entity()));
             serde_json::to_vec(&json!({ "ops": ops })).unwrap()
         })
         .collect();
@@ -300,7 +402,9 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args) -> Value {
     let busy = (cpu_after.0 - cpu_before.0) as f64 / (cpu_after.1 - cpu_before.1).max(1) as f64;
     let load_ops = (a.clients * a.rounds * 10) as f64 / wall;
     let requests = lat.len() as f64 / wall;
+    let board = board_times(&bases[0], &writer, &claim_ids, board_db);
     let r = json!({
+        "board": board,
         "store": label,
         "processes": procs,
         "push_ops_per_s": push_rate.round(),
@@ -322,13 +426,14 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let data = data.to_str().unwrap();
-    let mut results = vec![measure("sqlite", &["--data", data], 1, &a)];
+    let replica = dir.path().join("server/board/desk.db");
+    let mut results = vec![measure("sqlite", &["--data", data], 1, &a, Some(&replica))];
     match pg::PgCluster::start() {
         Some(cluster) => {
             let one = cluster.create_database("bench1");
-            results.push(measure("postgres", &["--database", &one], 1, &a));
+            results.push(measure("postgres", &["--database", &one], 1, &a, None));
             let two = cluster.create_database("bench2");
-            results.push(measure("postgres", &["--database", &two], 2, &a));
+            results.push(measure("postgres", &["--database", &two], 2, &a, None));
         }
         None => eprintln!("PostgreSQL not found: measured SQLite only"),
     }
