@@ -26,6 +26,7 @@ struct Desk {
     writer: String,
     reader: String,
     ana: Store,
+    ana_token: String,
     article: String,
     claim: String,
     hostile: String,
@@ -128,6 +129,7 @@ async fn desk() -> Desk {
         writer,
         reader,
         ana,
+        ana_token,
         article,
         claim,
         hostile,
@@ -661,5 +663,60 @@ fn the_replica_is_a_cache_rebuilt_from_the_log() {
         let strip = |b: &str| b.replace(&csrf(b), "");
         assert_eq!(strip(&before.body), strip(&after.body));
         assert!(d.board_dir.join("desk.db").is_file());
+    });
+}
+
+/// Claim ids linked from a board page's table, in order.
+fn row_ids(body: &str) -> Vec<String> {
+    let table = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
+    table
+        .split("<a href=\"/claims/")
+        .skip(1)
+        .map(|s| s[..36].to_string())
+        .collect()
+}
+
+fn link(body: &str, rel: &str) -> Option<String> {
+    let at = body.find(&format!("rel=\"{rel}\""))?;
+    let start = body[..at].rfind("href=\"")? + 6;
+    let end = start + body[start..].find('"')?;
+    Some(body[start..end].replace("&amp;", "&"))
+}
+
+#[test]
+fn paging_walks_every_claim_once_both_ways() {
+    rt().block_on(async {
+        let mut d = desk().await;
+        for i in 0..118 {
+            d.ana
+                .add_claim(NewClaim {
+                    text: format!("Claim number {i} about the harbour"),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        push_all(&d.core, &d.ana_token, &d.ana).await;
+        let (s, _) = sign_in(&d.app, &d.reader).await;
+        let mut path = "/board".to_string();
+        let mut pages = Vec::new();
+        loop {
+            let p = send(&d.app, get(&path, Some(&s))).await;
+            assert_eq!(p.status, StatusCode::OK);
+            pages.push((path.clone(), row_ids(&p.body)));
+            match link(&p.body, "next") {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+        assert_eq!(pages.len(), 3, "120 claims, 50 to a page");
+        let all: Vec<String> = pages.iter().flat_map(|(_, ids)| ids.clone()).collect();
+        let unique: std::collections::HashSet<_> = all.iter().collect();
+        assert_eq!((all.len(), unique.len()), (120, 120));
+        // Back from the last page gives the middle page again.
+        let last = send(&d.app, get(&pages[2].0, Some(&s))).await;
+        let back = link(&last.body, "prev").unwrap();
+        let middle = send(&d.app, get(&back, Some(&s))).await;
+        assert_eq!(row_ids(&middle.body), pages[1].1);
+        assert!(middle.body.contains("page 2 of 3"));
     });
 }

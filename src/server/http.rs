@@ -25,8 +25,8 @@ use axum::routing::get;
 
 use super::core::{Core, Member, ServerError};
 use crate::sync::protocol::{
-    ErrorBody, ErrorDetail, MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PROTOCOL_VERSION, PushRequest,
-    WhoAmI,
+    ErrorBody, ErrorDetail, MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, OpStatus, PROTOCOL_VERSION,
+    PushRequest, WhoAmI,
 };
 
 /// Failed authentications allowed per address per minute, by default.
@@ -95,6 +95,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
 struct Shared {
     core: Core,
     limiter: Arc<AuthLimiter>,
+    board: Option<Arc<super::board::Board>>,
 }
 
 impl IntoResponse for ServerError {
@@ -146,7 +147,11 @@ pub fn router(
     limiter: Arc<AuthLimiter>,
     board: Option<Arc<super::board::Board>>,
 ) -> Router {
-    let state = Shared { core, limiter };
+    let state = Shared {
+        core,
+        limiter,
+        board: board.clone(),
+    };
     let mut app = Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
@@ -329,6 +334,11 @@ async fn push(
     }
     let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let resp = s.core.push(&m, req.ops, now).await?;
+    if let Some(board) = &s.board
+        && resp.results.iter().any(|r| r.status == OpStatus::Accepted)
+    {
+        board.arrived(&m.workspace);
+    }
     let mut ahead = resp
         .results
         .iter()

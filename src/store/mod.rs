@@ -41,6 +41,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0004_ops_subject.sql"),
     include_str!("../../schema/0005_claim_edits.sql"),
     include_str!("../../schema/0006_creations.sql"),
+    include_str!("../../schema/0007_live_claims.sql"),
 ];
 
 /// The schema version this binary writes.

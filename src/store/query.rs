@@ -94,6 +94,10 @@ pub struct ClaimFilter {
     pub limit: Option<usize>,
     /// Rows to skip first (with `limit`, a page).
     pub offset: Option<usize>,
+    /// Only claims listed after this one (created_at, id): the next page, read by index.
+    pub older_than: Option<(String, String)>,
+    /// Only claims listed before this one: the previous page (still returned newest first).
+    pub newer_than: Option<(String, String)>,
     /// Logged on or after this day (YYYY-MM-DD).
     pub since: Option<String>,
     /// Logged on or before this day (YYYY-MM-DD).
@@ -262,7 +266,12 @@ impl Store {
                     (SELECT count(*) FROM appearances a WHERE a.claim_id = c.id),
                     (SELECT count(*) FROM verdicts v WHERE v.claim_id = c.id)
              FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id WHERE 1{filter}
-             ORDER BY c.created_at DESC, c.id DESC"
+             ORDER BY c.created_at {dir}, c.id {dir}",
+            dir = if f.newer_than.is_some() {
+                "ASC"
+            } else {
+                "DESC"
+            }
         );
         if let Some(n) = f.limit {
             sql.push_str(" LIMIT ?");
@@ -272,7 +281,7 @@ impl Store {
                 args.push(Value::Integer(skip as i64));
             }
         }
-        let rows: Vec<ClaimRow> = c
+        let mut rows: Vec<ClaimRow> = c
             .prepare(&sql)?
             .query_map(params_from_iter(args), |r| {
                 Ok(ClaimRow {
@@ -291,6 +300,9 @@ impl Store {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        if f.newer_than.is_some() {
+            rows.reverse();
+        }
         rows.into_iter()
             .map(|mut row| {
                 let id = row.id.to_string();
@@ -328,7 +340,12 @@ impl Store {
 
     /// How many claims `f` matches, ignoring its limit and offset.
     pub fn claim_count(&self, f: &ClaimFilter) -> Result<u64> {
-        let (filter, args) = claim_filter(&self.conn, f)?;
+        let f = ClaimFilter {
+            older_than: None,
+            newer_than: None,
+            ..f.clone()
+        };
+        let (filter, args) = claim_filter(&self.conn, &f)?;
         let n: i64 = self.conn.query_row(
             &format!("SELECT count(*) FROM claims c WHERE 1{filter}"),
             params_from_iter(args),
@@ -746,7 +763,7 @@ fn claim_filter(c: &Connection, f: &ClaimFilter) -> Result<(String, Vec<Value>)>
     let mut sql = String::new();
     let mut args: Vec<Value> = Vec::new();
     if !f.deleted {
-        sql.push_str(" AND NOT c.deleted");
+        sql.push_str(" AND c.deleted = 0");
     }
     if !f.statuses.is_empty() {
         let statuses = f
@@ -781,6 +798,14 @@ fn claim_filter(c: &Connection, f: &ClaimFilter) -> Result<(String, Vec<Value>)>
             " AND EXISTS (SELECT 1 FROM claim_tags t WHERE t.claim_id = c.id AND t.tag = ?)",
         );
         args.push(Value::Text(crate::text::fold_tag(t)));
+    }
+    if let Some((at, id)) = &f.older_than {
+        sql.push_str(" AND (c.created_at, c.id) < (?, ?)");
+        args.extend([Value::Text(at.clone()), Value::Text(id.clone())]);
+    }
+    if let Some((at, id)) = &f.newer_than {
+        sql.push_str(" AND (c.created_at, c.id) > (?, ?)");
+        args.extend([Value::Text(at.clone()), Value::Text(id.clone())]);
     }
     for (day, op, what) in [(&f.since, ">=", "since"), (&f.until, "<", "until")] {
         if let Some(d) = day {

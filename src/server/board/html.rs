@@ -137,10 +137,22 @@ pub struct Filters {
     pub q: String,
     #[serde(default)]
     pub page: Option<u64>,
+    /// The last claim of the previous page (`created_at~id`): the next page is read by index.
+    #[serde(default)]
+    pub after: String,
+    /// The first claim of the next page, for going back.
+    #[serde(default)]
+    pub before: String,
+}
+
+/// A page cursor: `created_at~id`.
+pub fn cursor(s: &str) -> Option<(String, String)> {
+    let (at, id) = s.split_once('~')?;
+    Some((at.to_string(), id.to_string()))
 }
 
 impl Filters {
-    fn query(&self, page: u64) -> String {
+    fn query(&self, page: u64, cursor: Option<(&str, &str)>) -> String {
         let mut parts = Vec::new();
         for (k, v) in [
             ("status", &self.status),
@@ -156,6 +168,9 @@ impl Filters {
             }
         }
         parts.push(format!("page={page}"));
+        if let Some((k, v)) = cursor {
+            parts.push(format!("{k}={}", q(v)));
+        }
         parts.join("&")
     }
 }
@@ -287,19 +302,26 @@ pub fn board(v: &Viewer<'_>, f: &Filters, d: &BoardData) -> String {
     let page_no = f.page.unwrap_or(1).max(1);
     let pages = d.total.div_ceil(PAGE_SIZE).max(1);
     b.push_str("<nav class=\"pages\" aria-label=\"pages\">");
+    let key = |c: &ClaimRow| format!("{}~{}", c.created_at, c.id);
     if page_no > 1 {
+        let back = match d.rows.first() {
+            Some(first) if page_no > 2 => {
+                f.query(page_no - 1, Some(("before", &key(&first.claim))))
+            }
+            _ => f.query(1, None),
+        };
         let _ = write!(
             b,
             "<a href=\"/board?{}\" rel=\"prev\">Previous</a> ",
-            esc(&f.query(page_no - 1))
+            esc(&back)
         );
     }
     let _ = write!(b, "page {page_no} of {pages}");
-    if page_no < pages {
+    if let Some(last) = d.rows.last().filter(|_| page_no < pages) {
         let _ = write!(
             b,
             " <a href=\"/board?{}\" rel=\"next\">Next</a>",
-            esc(&f.query(page_no + 1))
+            esc(&f.query(page_no + 1, Some(("after", &key(&last.claim)))))
         );
     }
     b.push_str("</nav>");

@@ -53,6 +53,17 @@ impl Board {
     pub fn replicas(&self) -> &Replicas {
         &self.replicas
     }
+
+    /// Operations were stored in `workspace`: bring its replica up to date in the background.
+    pub fn arrived(self: &Arc<Self>, workspace: &str) {
+        if self.replicas.mark_pending(workspace) {
+            let board = self.clone();
+            let workspace = workspace.to_string();
+            tokio::spawn(async move {
+                board.replicas.apply_pending(&board.core, &workspace).await;
+            });
+        }
+    }
 }
 
 type Shared = Arc<Board>;
@@ -367,8 +378,15 @@ fn board_data(s: &Store, f: &Filters) -> crate::Result<BoardData> {
         since: none_if_empty(&f.since),
         until: none_if_empty(&f.until),
         limit: Some(html::PAGE_SIZE as usize),
-        offset: Some(((page - 1) * html::PAGE_SIZE) as usize),
+        older_than: html::cursor(&f.after),
+        newer_than: html::cursor(&f.before),
         ..Default::default()
+    };
+    // A page reached by its links is read from a cursor; a page number alone is counted to.
+    let filter = ClaimFilter {
+        offset: (filter.older_than.is_none() && filter.newer_than.is_none() && page > 1)
+            .then_some(((page - 1) * html::PAGE_SIZE) as usize),
+        ..filter
     };
     let hits = match none_if_empty(&f.q) {
         Some(q) => Some(s.search(&q, 50)?),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
@@ -21,6 +22,10 @@ struct Replica {
     store: Arc<Mutex<Store>>,
     /// The number of concurrent edits, and how far the log was read when it was counted.
     edits: Arc<Mutex<Option<(u64, usize)>>>,
+    /// Operations arrived that the replica may not have applied yet.
+    pending: Arc<AtomicBool>,
+    /// A task is applying them.
+    running: Arc<AtomicBool>,
     /// Held while catching up, so two requests do not apply the same page.
     feeding: Arc<tokio::sync::Mutex<()>>,
 }
@@ -64,6 +69,8 @@ impl Replicas {
         let r = Replica {
             store: Arc::new(Mutex::new(store)),
             edits: Arc::new(Mutex::new(None)),
+            pending: Arc::new(AtomicBool::new(false)),
+            running: Arc::new(AtomicBool::new(false)),
             feeding: Arc::new(tokio::sync::Mutex::new(())),
         };
         open.insert(workspace.to_string(), r.clone());
@@ -93,6 +100,44 @@ impl Replicas {
                 s.apply_pulled(LOG, &page.ops, last).map_err(internal)
             })
             .await?;
+        }
+    }
+
+    /// Note that operations arrived for `workspace`; true when the caller should start
+    /// [`Replicas::apply_pending`] (no task is applying them yet). A workspace whose board
+    /// nobody has opened since the server started has no replica open and costs nothing.
+    pub fn mark_pending(&self, workspace: &str) -> bool {
+        let r = {
+            let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            match open.get(workspace) {
+                Some(r) => r.clone(),
+                None => return false,
+            }
+        };
+        r.pending.store(true, Ordering::SeqCst);
+        r.running
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }
+
+    /// Apply arrived operations until none are pending, so pages find the replica current.
+    pub async fn apply_pending(&self, core: &Core, workspace: &str) {
+        let Ok(r) = self.get(workspace) else { return };
+        loop {
+            while r.pending.swap(false, Ordering::SeqCst) {
+                if let Err(e) = self.catch_up(core, workspace).await {
+                    eprintln!("claimdb serve: the board's copy of {workspace} is behind: {e}");
+                }
+            }
+            r.running.store(false, Ordering::SeqCst);
+            // Arrivals between the last check and now must not wait for the next push.
+            if !r.pending.load(Ordering::SeqCst)
+                || r.running
+                    .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+            {
+                return;
+            }
         }
     }
 
