@@ -2,6 +2,7 @@
 //! user's own configuration kept out.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod bulk;
 pub mod contract;
 pub mod pg;
