@@ -279,10 +279,11 @@ pub fn board(v: &Viewer<'_>, f: &Filters, d: &BoardData) -> String {
     }
     let _ = write!(
         b,
-        "<table><caption>{} claims</caption><thead><tr><th scope=\"col\">Status</th>\
+        "<table><caption>{} claim{}</caption><thead><tr><th scope=\"col\">Status</th>\
          <th scope=\"col\">Claim</th><th scope=\"col\">Speaker</th><th scope=\"col\">Relayed by</th>\
          <th scope=\"col\">Tags</th><th scope=\"col\">Last change</th></tr></thead><tbody>",
-        d.total
+        d.total,
+        if d.total == 1 { "" } else { "s" }
     );
     for r in &d.rows {
         let c = &r.claim;

@@ -465,7 +465,16 @@ fn claim_data(s: &Store, id: &str) -> crate::Result<ClaimPage> {
         let excerpt = match (&a.article, &a.anchor) {
             (Some(art), Some(anchor)) => s.article_text(&art.id.to_string())?.map(|text| {
                 let chars = text.chars().count() as u64;
-                let from = anchor.start.saturating_sub(EXCERPT_CHARS);
+                // Start the excerpt at a word, not inside one.
+                let mut from = anchor.start.saturating_sub(EXCERPT_CHARS);
+                if from > 0 {
+                    let skip = text
+                        .chars()
+                        .skip(from as usize)
+                        .take_while(|c| !c.is_whitespace())
+                        .count() as u64;
+                    from = (from + skip).min(anchor.start);
+                }
                 let to = (anchor.end + EXCERPT_CHARS).min(chars);
                 let window: String = text
                     .chars()
