@@ -407,14 +407,7 @@ impl Core {
         after: u64,
         limit: usize,
     ) -> std::result::Result<PullResponse, ServerError> {
-        let (rows, head) = self.page(member, after, limit).await?;
-        let mut ops = Vec::with_capacity(rows.len());
-        for (seq, body) in rows {
-            let op: Op = serde_json::from_str(&body)
-                .map_err(|e| ServerError::Internal(format!("stored op {seq} unreadable: {e}")))?;
-            ops.push(SequencedOp { seq, op });
-        }
-        Ok(PullResponse { ops, head })
+        self.log_after(&member.workspace, after, limit).await
     }
 
     /// The same page, encoded as the JSON body of the response: stored bodies are the

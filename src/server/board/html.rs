@@ -380,12 +380,9 @@ pub struct ClaimPage {
     pub log: Vec<LogEntry>,
 }
 
-pub fn claim(v: &Viewer<'_>, p: &ClaimPage, notice: Option<&str>) -> String {
+pub fn claim(v: &Viewer<'_>, p: &ClaimPage) -> String {
     let c = &p.claim;
     let mut b = String::new();
-    if let Some(n) = notice {
-        let _ = write!(b, "<p class=\"notice\" role=\"status\">{}</p>", esc(n));
-    }
     let _ = write!(
         b,
         "<h1 class=\"claim-text\">{}</h1><p>{} · speaker: {} · logged {} by {}{}</p>",
@@ -526,12 +523,8 @@ pub fn article(
     a: &ArticleView,
     text: Option<&str>,
     marks: &[(String, u64, u64)],
-    notice: Option<&str>,
 ) -> String {
     let mut b = String::new();
-    if let Some(n) = notice {
-        let _ = write!(b, "<p class=\"notice\" role=\"status\">{}</p>", esc(n));
-    }
     let title = a
         .title
         .as_deref()

@@ -431,28 +431,43 @@ fn board_data(s: &Store, f: &Filters) -> crate::Result<BoardData> {
     })
 }
 
-async fn conflicts_page(State(b): State<Shared>, headers: HeaderMap) -> Response {
-    let (member, secret) = match viewer(&b, &headers).await {
+/// A page that reads the signed-in member's replica: `read` runs on the caught-up replica,
+/// `render` makes the page of what it found; an unknown id or a bad value gets a page that
+/// says so.
+async fn read_page<T: Send + 'static>(
+    b: &Board,
+    headers: &HeaderMap,
+    read: impl FnOnce(&Store) -> crate::Result<T> + Send + 'static,
+    render: impl FnOnce(&Viewer<'_>, T) -> String,
+) -> Response {
+    let (member, secret) = match viewer(b, headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let read = b
-        .replicas
-        .read(&b.core, &member.workspace, |s| s.conflicts())
-        .await;
+    let found = b.replicas.read(&b.core, &member.workspace, read).await;
     let csrf = csrf_of(&secret);
     let v = Viewer {
         member: &member,
         csrf: &csrf,
     };
-    match read {
-        Ok(Ok(c)) => html(StatusCode::OK, html::conflicts(&v, &c)),
+    match found {
+        Ok(Ok(data)) => html(StatusCode::OK, render(&v, data)),
         Ok(Err(e)) => {
             let (status, text) = user_error(e);
             html(status, html::message(Some(&v), "Not found", &text))
         }
         Err(e) => failure(e),
     }
+}
+
+async fn conflicts_page(State(b): State<Shared>, headers: HeaderMap) -> Response {
+    read_page(
+        &b,
+        &headers,
+        |s| s.conflicts(),
+        |v, c| html::conflicts(v, &c),
+    )
+    .await
 }
 
 /// How much article text a claim page shows on each side of a quote.
@@ -506,27 +521,13 @@ async fn claim_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (member, secret) = match viewer(&b, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let read = b
-        .replicas
-        .read(&b.core, &member.workspace, move |s| claim_data(s, &id))
-        .await;
-    let csrf = csrf_of(&secret);
-    let v = Viewer {
-        member: &member,
-        csrf: &csrf,
-    };
-    match read {
-        Ok(Ok(p)) => html(StatusCode::OK, html::claim(&v, &p, None)),
-        Ok(Err(e)) => {
-            let (status, text) = user_error(e);
-            html(status, html::message(Some(&v), "Not found", &text))
-        }
-        Err(e) => failure(e),
-    }
+    read_page(
+        &b,
+        &headers,
+        move |s| claim_data(s, &id),
+        |v, p| html::claim(v, &p),
+    )
+    .await
 }
 
 async fn article_page(
@@ -534,34 +535,17 @@ async fn article_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (member, secret) = match viewer(&b, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let read = b
-        .replicas
-        .read(&b.core, &member.workspace, move |s| {
+    read_page(
+        &b,
+        &headers,
+        move |s| {
             let a = s.article_show(&id)?;
             let key = a.id.to_string();
             Ok((a, s.article_text(&key)?, s.anchored_quotes(&key)?))
-        })
-        .await;
-    let csrf = csrf_of(&secret);
-    let v = Viewer {
-        member: &member,
-        csrf: &csrf,
-    };
-    match read {
-        Ok(Ok((a, text, marks))) => html(
-            StatusCode::OK,
-            html::article(&v, &a, text.as_deref(), &marks, None),
-        ),
-        Ok(Err(e)) => {
-            let (status, text) = user_error(e);
-            html(status, html::message(Some(&v), "Not found", &text))
-        }
-        Err(e) => failure(e),
-    }
+        },
+        |v, (a, text, marks)| html::article(v, &a, text.as_deref(), &marks),
+    )
+    .await
 }
 
 /// Make a change as the signed-in writer: rehearse it on the replica to get its operations
