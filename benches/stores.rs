@@ -207,7 +207,8 @@ fn args() -> Args {
 /// catch up with the log, then the board page (first page and a deep page) and claim pages,
 /// median and p99 of 100 each, timed by the client on loopback; and the same reads through
 /// the `Store` alone on the replica's file, when it is known (`board_db`).
-fn board_times(base: &str, token: &str, claims: &[Uuid], board_db: Option<&Path>) -> Value {
+/// A board session for `token`'s member: the client and its cookie.
+fn board_session(base: &str, token: &str) -> (reqwest::blocking::Client, String) {
     let c = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(600))
@@ -226,6 +227,25 @@ fn board_times(base: &str, token: &str, claims: &[Uuid], board_db: Option<&Path>
         .send()
         .unwrap();
     let session = cookie_of(&signed, "claimdb_session");
+    (c, session)
+}
+
+/// Open the board once (building its replica from the log); milliseconds it took.
+fn open_board(base: &str, token: &str) -> f64 {
+    let (c, session) = board_session(base, token);
+    let t = Instant::now();
+    let r = c
+        .get(format!("{base}/board"))
+        .header("cookie", &session)
+        .send()
+        .unwrap();
+    assert!(r.status().is_success());
+    let _ = r.bytes().unwrap();
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn board_times(base: &str, token: &str, claims: &[Uuid], board_db: Option<&Path>) -> Value {
+    let (c, session) = board_session(base, token);
     let get = |path: &str| {
         let t = Instant::now();
         let r = c
@@ -272,7 +292,7 @@ fn board_times(base: &str, token: &str, claims: &[Uuid], board_db: Option<&Path>
             .collect(),
     );
     let mut out = json!({
-        "first_page_ms": catch_up_ms.round(),
+        "first_page_after_load_ms": catch_up_ms.round(),
         "page_after_1000_pushed_ms": (lag_ms * 10.0).round() / 10.0,
         "board_page": first,
         "board_next_pages": deep,
@@ -373,6 +393,9 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args, board_db: Option<&P
     }
     let round_trip = median(rt);
 
+    // The board is open during the load: its replica (built now) follows the pushes.
+    let replica_build_ms = open_board(&bases[0], &writer);
+
     // 50 clients at once: each pushes a batch of 10 new ops and pulls what is new, `rounds`
     // times, through the processes in turn.
     let tokens: Vec<(String, String)> = (0..a.clients)
@@ -420,7 +443,8 @@ fn measure(label: &str, db: &[&str], procs: usize, a: &Args, board_db: Option<&P
     let busy = (cpu_after.0 - cpu_before.0) as f64 / (cpu_after.1 - cpu_before.1).max(1) as f64;
     let load_ops = (a.clients * a.rounds * 10) as f64 / wall;
     let requests = lat.len() as f64 / wall;
-    let board = board_times(&bases[0], &writer, &claim_ids, board_db);
+    let mut board = board_times(&bases[0], &writer, &claim_ids, board_db);
+    board["replica_build_ms"] = json!(replica_build_ms.round());
     let r = json!({
         "board": board,
         "store": label,
