@@ -720,3 +720,45 @@ fn paging_walks_every_claim_once_both_ways() {
         assert!(middle.body.contains("page 2 of 3"));
     });
 }
+
+#[test]
+fn rehearsing_as_a_member_keeps_nothing_and_restores_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("r.db"), Some("keeper")).unwrap();
+    let own = store.replica();
+    let member = uuid::Uuid::new_v4();
+    let before = store.ops().unwrap().len();
+    let (id, ops) = store
+        .rehearse_as("Şule", member, |s| {
+            s.add_claim(NewClaim {
+                text: "Rehearsed, not kept".into(),
+                ..Default::default()
+            })
+        })
+        .unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!((ops[0].author.as_str(), ops[0].replica), ("Şule", member));
+    assert_eq!(ops[0].kind.entity(), id);
+    assert_eq!(store.ops().unwrap().len(), before, "nothing was kept");
+    assert!(store.claim_show(&id.to_string()).is_err());
+    assert_eq!((store.author(), store.replica()), (Some("keeper"), own));
+    // A panic inside leaves the store as it was too.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.rehearse_as("Şule", member, |_| -> claimdb::Result<()> {
+            panic!("boom")
+        });
+    }));
+    assert!(panicked.is_err());
+    assert_eq!((store.author(), store.replica()), (Some("keeper"), own));
+    let kept = store
+        .add_claim(NewClaim {
+            text: "Kept".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let last = store.ops().unwrap().pop().unwrap();
+    assert_eq!(
+        (last.author.as_str(), last.replica, last.kind.entity()),
+        ("keeper", own, kept)
+    );
+}

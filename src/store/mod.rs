@@ -255,10 +255,15 @@ impl Store {
         let saved = (self.author.replace(author), self.replica);
         self.replica = replica;
         self.capture = Some(Vec::new());
-        let out = f(self);
+        // Put the store back as it was even if `f` panics: a store left writing as someone
+        // else, from their replica id, would apply their operations as its own.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         let ops = self.capture.take().unwrap_or_default();
         (self.author, self.replica) = saved;
-        Ok((out?, ops))
+        match out {
+            Ok(out) => Ok((out?, ops)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     fn transact<T>(
