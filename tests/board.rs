@@ -416,8 +416,11 @@ fn the_board_filters_searches_and_pages() {
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         let found = send(&d.app, get("/board?q=tunnel+budget", Some(&s))).await;
         assert!(found.body.contains("<mark>"), "{}", found.body);
+        // A page number past the end lists nothing and links back to the first page.
         let page2 = send(&d.app, get("/board?page=2", Some(&s))).await;
-        assert!(page2.body.contains("page 2 of 1") || page2.body.contains("rel=\"prev\""));
+        assert!(page2.body.contains("page 2 of 1"), "{}", page2.body);
+        assert!(page2.body.contains("href=\"/board?page=1\" rel=\"prev\""));
+        assert!(row_ids(&page2.body).is_empty());
     });
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use claimdb::ops::{Hlc, Op, OpKind};
+use claimdb::ops::Op;
 use common::pg::PgCluster;
 use common::server::Server;
 use serde_json::{Value, json};
@@ -28,23 +28,7 @@ fn member(url: &str, name: &str, role: &str) -> String {
     v["token"].as_str().unwrap().to_string()
 }
 
-fn claim(author: &str, replica: Uuid, text: &str) -> Op {
-    Op {
-        id: Uuid::new_v4(),
-        hlc: Hlc::from_parts(chrono::Utc::now().timestamp_millis() as u64, 0),
-        replica,
-        author: author.into(),
-        kind: OpKind::CreateClaim {
-            claim: Uuid::new_v4(),
-            text: text.into(),
-            speaker: None,
-            said_on: None,
-            tags: Vec::new(),
-            created_at: chrono::Utc::now(),
-            created_by: author.into(),
-        },
-    }
-}
+use common::claim_op as claim;
 
 fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()

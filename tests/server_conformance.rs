@@ -21,23 +21,7 @@ fn raw(op: &Op) -> Box<RawValue> {
     serde_json::value::to_raw_value(op).unwrap()
 }
 
-fn claim(author: &str, replica: Uuid, text: &str) -> Op {
-    Op {
-        id: Uuid::new_v4(),
-        hlc: Hlc::from_parts(now_ms(), 0),
-        replica,
-        author: author.into(),
-        kind: OpKind::CreateClaim {
-            claim: Uuid::new_v4(),
-            text: text.into(),
-            speaker: None,
-            said_on: None,
-            tags: Vec::new(),
-            created_at: chrono::Utc::now(),
-            created_by: author.into(),
-        },
-    }
-}
+use common::claim_op as claim;
 
 fn tag(author: &str, replica: Uuid, claim: Uuid, name: &str) -> Op {
     Op {

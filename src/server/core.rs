@@ -418,7 +418,7 @@ impl Core {
         after: u64,
         limit: usize,
     ) -> std::result::Result<Vec<u8>, ServerError> {
-        let (rows, head) = self.page(member, after, limit).await?;
+        let (rows, head) = self.read_page(&member.workspace, after, limit).await?;
         let size: usize = rows.iter().map(|(_, b)| b.len() + 24).sum();
         let mut out = Vec::with_capacity(size + 32);
         out.extend_from_slice(b"{\"ops\":[");
@@ -432,15 +432,6 @@ impl Core {
         }
         out.extend_from_slice(format!("],\"head\":{head}}}").as_bytes());
         Ok(out)
-    }
-
-    async fn page(
-        &self,
-        member: &Member,
-        after: u64,
-        limit: usize,
-    ) -> StoreResult<(Vec<(u64, String)>, u64)> {
-        self.read_page(&member.workspace, after, limit).await
     }
 
     async fn read_page(

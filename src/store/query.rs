@@ -326,6 +326,15 @@ impl Store {
             .collect()
     }
 
+    /// The first `limit` source names in name order, for choosing one.
+    pub fn source_name_choices(&self, limit: usize) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare("SELECT name FROM sources ORDER BY name COLLATE NOCASE, id LIMIT ?1")?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
     /// The newest `limit` articles: id and title (or URL), for choosing one.
     pub fn article_choices(&self, limit: usize) -> Result<Vec<(Uuid, String)>> {
         Ok(self

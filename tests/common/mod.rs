@@ -227,3 +227,24 @@ pub fn seed_bridge(env: &Env, tags: &[&str]) -> String {
     env.ok(&args);
     env.claim_id("bridge opens")
 }
+
+/// A new claim's creation, written as `author` from `replica`, stamped now: what a member's
+/// database would push.
+pub fn claim_op(author: &str, replica: uuid::Uuid, text: &str) -> claimdb::ops::Op {
+    let now = chrono::Utc::now();
+    claimdb::ops::Op {
+        id: uuid::Uuid::new_v4(),
+        hlc: claimdb::ops::Hlc::from_parts(now.timestamp_millis() as u64, 0),
+        replica,
+        author: author.into(),
+        kind: claimdb::ops::OpKind::CreateClaim {
+            claim: uuid::Uuid::new_v4(),
+            text: text.into(),
+            speaker: None,
+            said_on: None,
+            tags: Vec::new(),
+            created_at: now,
+            created_by: author.into(),
+        },
+    }
+}

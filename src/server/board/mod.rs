@@ -50,10 +50,6 @@ impl Board {
         }
     }
 
-    pub fn replicas(&self) -> &Replicas {
-        &self.replicas
-    }
-
     /// Operations were stored in `workspace`: bring its replica up to date in the background.
     pub fn arrived(self: &Arc<Self>, workspace: &str) {
         if self.replicas.mark_pending(workspace) {
@@ -420,12 +416,7 @@ fn board_data(s: &Store, f: &Filters) -> crate::Result<BoardData> {
         total,
         disputed,
         edits: 0,
-        speakers: s
-            .source_names()?
-            .into_iter()
-            .take(SPEAKER_CHOICES)
-            .map(|(name, _)| name)
-            .collect(),
+        speakers: s.source_name_choices(SPEAKER_CHOICES)?,
         articles: s.article_choices(ARTICLE_CHOICES)?,
         error: None,
     })

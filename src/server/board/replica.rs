@@ -48,10 +48,6 @@ impl Replicas {
         }
     }
 
-    pub fn dir(&self) -> &std::path::Path {
-        &self.dir
-    }
-
     fn get(&self, workspace: &str) -> Result<Replica, ServerError> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = open.get(workspace) {
