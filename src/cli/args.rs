@@ -4,10 +4,27 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// claimdb: log checkable claims with who said and who relayed them, record verdicts with
+/// The exit codes, shown at the end of `--help` and in the man page (docs/output.md has the
+/// full list of what falls under each).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  any other error (I/O, SQLite, a busy or read-only database, check finding problems)
+  2  usage or invalid input (bad options, values, dates, text, import files)
+  3  not found or ambiguous (no such claim, source, article, remote or member)
+  4  not a claimdb database, written by a newer claimdb, or damaged
+  5  the remote refused or failed (unreachable, bad token, refused changes)";
+
+/// Log checkable claims with who said and who relayed them, record verdicts with
 /// their rationale, search, and export for spreadsheets and ClaimReview.
 #[derive(Debug, Parser)]
-#[command(name = "claimdb", version, max_term_width = 100)]
+#[command(
+    name = "claimdb",
+    version,
+    max_term_width = 100,
+    after_help = EXIT_CODES,
+    after_long_help = EXIT_CODES
+)]
 pub struct Cli {
     /// The database file [default: claimdb/claims.db under the XDG data directory]
     #[arg(long, global = true, env = "CLAIMDB_DB", value_name = "PATH")]
@@ -143,6 +160,12 @@ pub enum Command {
     Demo,
     /// Print a shell completion script
     Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), or write one page per command into a folder
+    Man {
+        /// Write claimdb.1 and claimdb-COMMAND.1 pages here instead of printing claimdb.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -447,6 +470,27 @@ pub struct ExportArgs {
     /// CSV: write cells as they are, without a ' before formula-like cells
     #[arg(long)]
     pub raw_cells: bool,
+    /// CSV: write a byte-order mark and CRLF line ends, so Excel opens any script correctly
+    #[arg(long)]
+    pub excel: bool,
+    /// Only claims with this status (repeatable; `disputed` allowed)
+    #[arg(long, value_name = "S")]
+    pub status: Vec<String>,
+    /// Only claims logged on or after this day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only claims with this tag
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
+    /// ClaimReview: the publisher's web address [default: from the config file]
+    #[arg(long, value_name = "URL")]
+    pub publisher_url: Option<String>,
+    /// ClaimReview: the publisher's logo image address [default: from the config file]
+    #[arg(long, value_name = "URL")]
+    pub logo: Option<String>,
+    /// ClaimReview: the reviews' language, e.g. en or ru [default: from the config file]
+    #[arg(long, value_name = "L")]
+    pub language: Option<String>,
 }
 
 #[cfg(test)]

@@ -14,6 +14,65 @@ pub struct Config {
     pub user: Option<String>,
     /// Publisher named in ClaimReview exports.
     pub publisher: Option<String>,
+    /// How ClaimReview exports present the desk.
+    #[serde(default)]
+    pub claimreview: ClaimReviewConfig,
+}
+
+/// The `[claimreview]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimReviewConfig {
+    /// The publisher's web address.
+    pub publisher_url: Option<String>,
+    /// The address of the publisher's logo image.
+    pub logo: Option<String>,
+    /// The reviews' language, such as `en`.
+    pub language: Option<String>,
+    /// Review URLs are this prefix plus the claim id.
+    pub url_base: Option<String>,
+    /// The desk's rating scale; the built-in one (1 false .. 5 verified) when absent.
+    pub scale: Option<ScaleConfig>,
+}
+
+/// `[claimreview.scale]`: `best`, `worst`, and under `ratings` a `name` and optional `value`
+/// for every verdict status.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleConfig {
+    pub best: i64,
+    pub worst: i64,
+    pub ratings: std::collections::BTreeMap<String, RatingConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingConfig {
+    pub name: String,
+    pub value: Option<i64>,
+}
+
+impl ScaleConfig {
+    /// The scale, checked; errors name the config file.
+    pub fn scale(&self) -> Result<claimdb::interchange::RatingScale> {
+        let ratings = self
+            .ratings
+            .iter()
+            .map(|(k, r)| {
+                (
+                    k.clone(),
+                    claimdb::interchange::Rating {
+                        name: r.name.clone(),
+                        value: r.value,
+                    },
+                )
+            })
+            .collect();
+        let path = config_path()?;
+        claimdb::interchange::RatingScale::new(self.best, self.worst, ratings).map_err(|e| {
+            claimdb::Error::invalid(format!("{}: [claimreview.scale]: {e}", path.display())).into()
+        })
+    }
 }
 
 fn base() -> Result<etcetera::base_strategy::Xdg> {

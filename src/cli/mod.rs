@@ -12,12 +12,14 @@ mod sync;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 use serde::Serialize;
 
 use args::{ArticleCmd, ClaimCmd, Cli, Command, EvidenceCmd, SourceCmd};
-use claimdb::interchange::{self, ClaimReviewOptions, ExportOptions, Format, ImportOptions};
+use claimdb::interchange::{
+    self, ClaimReviewOptions, ExportFilter, ExportOptions, Format, ImportOptions,
+};
 use claimdb::store::{ClaimEdit, ClaimFilter, NewArticle, NewClaim, NewSource};
 use claimdb::text::printable as p;
 use claimdb::{ErrorKind, Store};
@@ -84,6 +86,9 @@ struct ExportView {
     format: String,
     path: PathBuf,
     records: usize,
+    /// ClaimReview: claims whose review URL is still a `urn:uuid:` placeholder.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    placeholder_urls: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +105,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let style = Style::detect(cli.json);
     match &cli.command {
         Command::Demo => return demo::run(),
+        Command::Man { dir } => return man(dir.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "claimdb", &mut script);
@@ -302,20 +308,35 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Export(a) => {
             let format: Format = a.format.parse()?;
+            let cr = config.claimreview;
+            let scale = match &cr.scale {
+                Some(s) => s.scale()?,
+                None => Default::default(),
+            };
             let opts = ExportOptions {
                 review: ClaimReviewOptions {
                     publisher: a
                         .publisher
                         .or(config.publisher)
                         .unwrap_or_else(|| "claimdb".into()),
-                    url_base: a.url_base,
+                    publisher_url: a.publisher_url.or(cr.publisher_url),
+                    logo: a.logo.or(cr.logo),
+                    language: a.language.or(cr.language),
+                    url_base: a.url_base.or(cr.url_base),
+                    scale,
                 },
                 raw_cells: a.raw_cells,
+                excel: a.excel,
+                filter: ExportFilter {
+                    statuses: a.status,
+                    since: a.since,
+                    tag: a.tag,
+                },
             };
             let path = a.output.unwrap_or_else(|| PathBuf::from("-"));
             let mut out = output::Output::open(&path, store.path())?;
-            let n = match interchange::export(&store, format, &opts, out.writer()) {
-                Ok(n) => n,
+            let summary = match interchange::export(&store, format, &opts, out.writer()) {
+                Ok(s) => s,
                 Err(_) if out.broken() => return Ok(()),
                 Err(e) => {
                     out.abandon();
@@ -324,11 +345,32 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let to_stdout = matches!(out, output::Output::Stdout(_));
             out.finish()?;
+            let placeholders = &summary.placeholder_urls;
+            if !placeholders.is_empty() {
+                let shown: Vec<&str> = placeholders
+                    .iter()
+                    .take(5)
+                    .map(|id| id.get(..8).unwrap_or(id))
+                    .collect();
+                let more = if placeholders.len() > shown.len() {
+                    format!(" and {} more", placeholders.len() - shown.len())
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "claimdb: warning: {} review{} still have a urn:uuid: placeholder URL (claims {}{more}); pass --url-base or set url_base under [claimreview] in the config file before publishing",
+                    placeholders.len(),
+                    if placeholders.len() == 1 { "" } else { "s" },
+                    shown.join(", ")
+                );
+            }
             if !to_stdout {
+                let n = summary.records;
                 let v = ExportView {
                     format: format.to_string(),
                     path: path.clone(),
                     records: n,
+                    placeholder_urls: summary.placeholder_urls.clone(),
                 };
                 style.out(&v, || {
                     format!("exported {n} records as {format} to {}", path.display())
@@ -435,6 +477,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Conflicts => sync::conflicts(&store, style)?,
         Command::Demo
         | Command::Completions { .. }
+        | Command::Man { .. }
         | Command::Serve { .. }
         | Command::Server(_) => unreachable!("handled above"),
     }
@@ -624,6 +667,11 @@ fn refuse_empty(cmd: &Command) -> Result<()> {
         Command::Export(a) => {
             one("--publisher", &a.publisher)?;
             one("--url-base", &a.url_base)?;
+            one("--publisher-url", &a.publisher_url)?;
+            one("--logo", &a.logo)?;
+            one("--language", &a.language)?;
+            one("--since", &a.since)?;
+            one("--tag", &a.tag)?;
         }
         _ => {}
     }
@@ -641,5 +689,34 @@ fn show_claim(store: &Store, style: Style, id: &str, verb: &str) -> Result<()> {
             clip(&v.text, 70)
         )
     });
+    Ok(())
+}
+
+/// `claimdb man`: the manual page generated from the command definitions.
+fn man(dir: Option<&std::path::Path>) -> Result<()> {
+    let cmd = Cli::command();
+    let render = |cmd: clap::Command| -> Result<Vec<u8>> {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut page)?;
+        Ok(page)
+    };
+    let Some(dir) = dir else {
+        return output::print_bytes(&render(cmd)?);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = vec![];
+    let mut pages = vec![("claimdb".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands() {
+        let name = format!("claimdb-{}", sub.get_name());
+        let page = sub.clone().name(name.clone());
+        pages.push((name, page));
+    }
+    for (name, page) in pages {
+        let path = dir.join(format!("{name}.1"));
+        std::fs::write(&path, render(page)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    eprintln!("wrote {} manual pages to {}", written.len(), dir.display());
     Ok(())
 }

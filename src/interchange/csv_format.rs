@@ -5,7 +5,7 @@
 //! removes.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Read;
 use std::rc::Rc;
 
@@ -31,13 +31,35 @@ const COLUMNS: &[&str] = &[
     "deleted",
 ];
 
+/// How the CSV export is written.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Shape {
+    /// Cells as they are, without a `'` before formula-like ones.
+    pub raw_cells: bool,
+    /// A byte-order mark first and CRLF line ends: Excel then reads the file as UTF-8, so
+    /// Cyrillic, Arabic and emoji open correctly.
+    pub excel: bool,
+}
+
 pub(super) fn export(
     store: &Store,
     out: &mut dyn std::io::Write,
-    raw_cells: bool,
+    shape: Shape,
+    keep: Option<&HashSet<String>>,
 ) -> Result<usize> {
+    let raw_cells = shape.raw_cells;
     let c = store.conn();
-    let mut w = csv::Writer::from_writer(out);
+    if shape.excel {
+        out.write_all("\u{FEFF}".as_bytes())
+            .map_err(|e| Error::io("cannot write the CSV export", e))?;
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(if shape.excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
+        .from_writer(out);
     let csv_err = |e: csv::Error| Error::Io(format!("cannot write the CSV export: {e}"));
     w.write_record(COLUMNS).map_err(csv_err)?;
     let mut stmt = c.prepare(
@@ -65,6 +87,11 @@ pub(super) fn export(
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
+        if let Some(k) = keep {
+            if !k.contains(&r.get::<_, String>(0)?) {
+                continue;
+            }
+        }
         let mut fields: Vec<String> = Vec::with_capacity(COLUMNS.len());
         for i in 0..COLUMNS.len() - 1 {
             let v = r.get::<_, Option<String>>(i)?.unwrap_or_default();

@@ -5,12 +5,13 @@ mod claimreview;
 mod csv_format;
 mod records;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::str::FromStr;
 
-pub use claimreview::{ClaimReviewOptions, claim_reviews};
+pub use claimreview::{ClaimReviewOptions, ClaimReviews, Rating, RatingScale, claim_reviews};
 pub use records::{ImportSummary, Record};
 
 use crate::error::{Error, Result};
@@ -71,6 +72,49 @@ pub struct ExportOptions {
     /// formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is written
     /// with a `'` before it, which CSV import removes again.
     pub raw_cells: bool,
+    /// CSV: start with a byte-order mark and end lines with CRLF, as Excel expects.
+    pub excel: bool,
+    /// Which claims to export (all when empty).
+    pub filter: ExportFilter,
+}
+
+/// Which claims an export holds: those matching every condition given. A filtered export
+/// holds live claims only; JSON and JSON Lines add the sources and articles they refer to.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    /// Any of these statuses (`disputed` allowed).
+    pub statuses: Vec<String>,
+    /// Logged on or after this day (YYYY-MM-DD).
+    pub since: Option<String>,
+    pub tag: Option<String>,
+}
+
+impl ExportFilter {
+    fn is_empty(&self) -> bool {
+        self.statuses.is_empty() && self.since.is_none() && self.tag.is_none()
+    }
+
+    /// The ids of the claims to export, or `None` for all of them.
+    fn claims(&self, store: &Store) -> Result<Option<HashSet<String>>> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let f = crate::store::ClaimFilter {
+            statuses: self.statuses.clone(),
+            since: self.since.clone(),
+            tag: self.tag.clone(),
+            ..Default::default()
+        };
+        Ok(Some(store.claim_ids(&f)?.into_iter().collect()))
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSummary {
+    pub records: usize,
+    /// ClaimReview: the claims whose review URL is a `urn:uuid:` placeholder.
+    pub placeholder_urls: Vec<String>,
 }
 
 impl From<&ExportOptions> for ExportOptions {
@@ -83,7 +127,7 @@ impl From<&ClaimReviewOptions> for ExportOptions {
     fn from(review: &ClaimReviewOptions) -> Self {
         ExportOptions {
             review: review.clone(),
-            raw_cells: false,
+            ..Default::default()
         }
     }
 }
@@ -95,7 +139,7 @@ pub fn export(
     format: Format,
     opts: impl Into<ExportOptions>,
     out: &mut dyn std::io::Write,
-) -> Result<usize> {
+) -> Result<ExportSummary> {
     let opts = opts.into();
     store.read_snapshot(|store| export_snapshot(store, format, &opts, out))
 }
@@ -105,12 +149,27 @@ fn export_snapshot(
     format: Format,
     opts: &ExportOptions,
     out: &mut dyn std::io::Write,
-) -> Result<usize> {
+) -> Result<ExportSummary> {
     let review = &opts.review;
     let io = |e: std::io::Error| Error::io("cannot write the export", e);
+    let keep = opts.filter.claims(store)?;
+    let records = || -> Result<Vec<Record>> {
+        let all = store.export_records()?;
+        Ok(match &keep {
+            None => all,
+            Some(k) => {
+                let ids = k.iter().filter_map(|i| uuid::Uuid::parse_str(i).ok());
+                records::only_claims(all, &ids.collect())
+            }
+        })
+    };
+    let written = |records: usize| ExportSummary {
+        records,
+        ..Default::default()
+    };
     match format {
         Format::Json => {
-            let records = store.export_records()?;
+            let records = records()?;
             let doc = serde_json::json!({
                 "format": "claimdb",
                 "version": 1,
@@ -119,24 +178,33 @@ fn export_snapshot(
             serde_json::to_writer_pretty(&mut *out, &doc)
                 .map_err(|e| Error::io("cannot write the export", e.into()))?;
             writeln!(out).map_err(io)?;
-            Ok(records.len())
+            Ok(written(records.len()))
         }
         Format::Jsonl => {
-            let records = store.export_records()?;
+            let records = records()?;
             for r in &records {
                 serde_json::to_writer(&mut *out, r)
                     .map_err(|e| Error::io("cannot write the export", e.into()))?;
                 writeln!(out).map_err(io)?;
             }
-            Ok(records.len())
+            Ok(written(records.len()))
         }
-        Format::Csv => csv_format::export(store, out, opts.raw_cells),
+        Format::Csv => {
+            let shape = csv_format::Shape {
+                raw_cells: opts.raw_cells,
+                excel: opts.excel,
+            };
+            csv_format::export(store, out, shape, keep.as_ref()).map(written)
+        }
         Format::ClaimReview => {
-            let reviews = claim_reviews(store, review)?;
-            serde_json::to_writer_pretty(&mut *out, &reviews)
+            let reviews = claim_reviews(store, review, keep.as_ref())?;
+            serde_json::to_writer_pretty(&mut *out, &reviews.reviews)
                 .map_err(|e| Error::io("cannot write the export", e.into()))?;
             writeln!(out).map_err(io)?;
-            Ok(reviews.len())
+            Ok(ExportSummary {
+                records: reviews.reviews.len(),
+                placeholder_urls: reviews.placeholder_urls,
+            })
         }
     }
 }

@@ -1,6 +1,6 @@
 //! claimdb's lossless interchange records, shared by the JSON and JSON Lines formats.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -92,6 +92,16 @@ impl Record {
             Record::Appearance { .. } => 3,
             Record::Verdict { .. } => 4,
             Record::Evidence { .. } => 5,
+        }
+    }
+
+    /// The sources and articles a record refers to.
+    fn refers_to(&self) -> Vec<Uuid> {
+        match self {
+            Record::Article { outlet, .. } => outlet.iter().copied().collect(),
+            Record::Claim { speaker, .. } => speaker.iter().copied().collect(),
+            Record::Appearance { article, via, .. } => article.iter().chain(via).copied().collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -877,4 +887,34 @@ impl Store {
         )?;
         Ok(out)
     }
+}
+
+/// The records of the claims in `keep`, with what hangs off them and the sources and
+/// articles they refer to: a part of an export that imports on its own.
+pub(super) fn only_claims(records: Vec<Record>, keep: &HashSet<Uuid>) -> Vec<Record> {
+    let claimed: Vec<Record> = records
+        .iter()
+        .filter(|r| match r {
+            Record::Claim { id, .. } => keep.contains(id),
+            _ => r.parent_claim().is_some_and(|c| keep.contains(&c)),
+        })
+        .cloned()
+        .collect();
+    let mut wanted: HashSet<Uuid> = claimed.iter().flat_map(Record::refers_to).collect();
+    // An article's outlet is wanted too.
+    for r in &records {
+        if let Record::Article { id, .. } = r {
+            if wanted.contains(id) {
+                wanted.extend(r.refers_to());
+            }
+        }
+    }
+    let mut out: Vec<Record> = records
+        .into_iter()
+        .filter(|r| {
+            matches!(r, Record::Source { .. } | Record::Article { .. }) && wanted.contains(&r.id())
+        })
+        .collect();
+    out.extend(claimed);
+    out
 }

@@ -363,6 +363,22 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// The ids of every claim `f` matches, ignoring its limit, offset and paging.
+    pub fn claim_ids(&self, f: &ClaimFilter) -> Result<Vec<String>> {
+        let f = ClaimFilter {
+            older_than: None,
+            newer_than: None,
+            ..f.clone()
+        };
+        let (filter, args) = claim_filter(&self.conn, &f)?;
+        let ids = self
+            .conn
+            .prepare(&format!("SELECT c.id FROM claims c WHERE 1{filter}"))?
+            .query_map(params_from_iter(args), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     /// For each claim, the names of the outlets that relayed it and the time of its latest
     /// operation.
     pub fn relays_and_last_change(&self, claim: &Uuid) -> Result<(Vec<String>, Option<String>)> {
