@@ -31,6 +31,11 @@ pub enum Error {
     Import { path: String, message: String },
     #[error("{0}")]
     Remote(String),
+    /// A new source's name nearly matches an existing source's: `suggestion` is that name.
+    #[error(
+        "no source named '{name}'; did you mean '{suggestion}'? Use that name, or pass --new-source to create a new source"
+    )]
+    NearSource { name: String, suggestion: String },
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("{0}")]
@@ -40,7 +45,9 @@ pub enum Error {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Invalid(_) | Error::Import { .. } => ErrorKind::Invalid,
+            Error::Invalid(_) | Error::Import { .. } | Error::NearSource { .. } => {
+                ErrorKind::Invalid
+            }
             Error::NotFound(_) | Error::Ambiguous(_) => ErrorKind::NotFound,
             Error::Incompatible(_) => ErrorKind::Incompatible,
             Error::Remote(_) => ErrorKind::Remote,

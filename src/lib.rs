@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod interchange;
 pub mod model;
+pub mod near_names;
 pub mod ops;
 pub mod store;
 pub mod text;

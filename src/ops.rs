@@ -193,6 +193,13 @@ pub enum OpKind {
         note: Option<String>,
         created_at: DateTime<Utc>,
     },
+    /// `drop` is the same source as `keep`: every reference to `drop` stands for `keep`, and
+    /// `drop`'s names become names of `keep`. When merges disagree (one source merged into
+    /// two, or two merged into each other), the later by (HLC, replica id, op id) counts.
+    MergeSource {
+        keep: Uuid,
+        drop: Uuid,
+    },
 }
 
 const SOURCE_NAMESPACE: Uuid = Uuid::from_u128(0x6c1a_2f0e_9b3d_4c5e_8a71_0d2c_3e4f_5a61);
@@ -220,6 +227,7 @@ impl OpKind {
             OpKind::AddAppearance { appearance, .. } => *appearance,
             OpKind::AddVerdict { verdict, .. } => *verdict,
             OpKind::AddEvidence { evidence, .. } => *evidence,
+            OpKind::MergeSource { drop, .. } => *drop,
         }
     }
 
@@ -232,7 +240,10 @@ impl OpKind {
             OpKind::AddAppearance { appearance, .. } => Some((EntityKind::Appearance, *appearance)),
             OpKind::AddVerdict { verdict, .. } => Some((EntityKind::Verdict, *verdict)),
             OpKind::AddEvidence { evidence, .. } => Some((EntityKind::Evidence, *evidence)),
-            OpKind::AddAlias { .. } | OpKind::SetClaim { .. } | OpKind::SetTag { .. } => None,
+            OpKind::AddAlias { .. }
+            | OpKind::SetClaim { .. }
+            | OpKind::SetTag { .. }
+            | OpKind::MergeSource { .. } => None,
         }
     }
 
@@ -243,6 +254,7 @@ impl OpKind {
         match self {
             OpKind::CreateSource { .. } => Vec::new(),
             OpKind::AddAlias { source, .. } => vec![(Source, *source)],
+            OpKind::MergeSource { keep, drop } => vec![(Source, *keep), (Source, *drop)],
             OpKind::CreateArticle { outlet, .. } => outlet.iter().map(|o| (Source, *o)).collect(),
             OpKind::CreateClaim { speaker, .. } => speaker.iter().map(|s| (Source, *s)).collect(),
             OpKind::SetClaim { claim, set, .. } => match set {
@@ -275,7 +287,8 @@ impl OpKind {
             | OpKind::AddEvidence { claim, .. } => Some(*claim),
             OpKind::CreateSource { .. }
             | OpKind::AddAlias { .. }
-            | OpKind::CreateArticle { .. } => None,
+            | OpKind::CreateArticle { .. }
+            | OpKind::MergeSource { .. } => None,
         }
     }
 
@@ -295,6 +308,9 @@ impl OpKind {
             }
             OpKind::AddAlias { source, alias } => {
                 format!("alias source {} as '{}'", short(source), clip(alias))
+            }
+            OpKind::MergeSource { keep, drop } => {
+                format!("merge source {} into {}", short(drop), short(keep))
             }
             OpKind::CreateArticle {
                 article,

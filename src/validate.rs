@@ -22,7 +22,7 @@ pub fn op(op: &Op) -> Result<()> {
         .map_err(|e| {
             let kind = match (&op.kind, op.kind.creates()) {
                 (_, Some((k, _))) => k.as_str(),
-                (OpKind::AddAlias { .. }, _) => "source",
+                (OpKind::AddAlias { .. } | OpKind::MergeSource { .. }, _) => "source",
                 _ => "claim",
             };
             Error::Invalid(format!("{kind} {}: {e}", op.kind.entity()))
@@ -47,6 +47,12 @@ pub fn change(kind: &OpKind) -> Result<()> {
             check_created_at(created_at)
         }
         OpKind::AddAlias { alias, .. } => check_name("alias", alias, MAX_NAME_CHARS),
+        OpKind::MergeSource { keep, drop } => {
+            if keep == drop {
+                return Err(Error::invalid("a source cannot be merged into itself"));
+            }
+            Ok(())
+        }
         OpKind::CreateArticle {
             url,
             title,

@@ -321,7 +321,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
             let mut r = rng.borrow_mut();
             (
                 r.below(replicas.len()),
-                r.below(110),
+                r.below(118),
                 r.next(),
                 r.below(1000),
             )
@@ -497,6 +497,30 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
                 let copy = join(format!("copier{copies}"), path);
                 replicas.push(copy);
                 Ok(())
+            }
+            (110..=112, _) => {
+                // Merge one speaker into another: concurrent merges go both ways, or merge one
+                // source into two, and the fold must settle them alike everywhere.
+                let keep = SPEAKERS[extra % SPEAKERS.len()];
+                let drop = SPEAKERS[(extra / 7 + 1) % SPEAKERS.len()];
+                rep.store().merge_sources(keep, drop).map(|_| ())
+            }
+            (113..=115, Some(c)) => rep
+                .store()
+                // Name a speaker that may have been merged elsewhere (or here).
+                .edit_claim(
+                    &c,
+                    ClaimEdit {
+                        speaker: Some(SPEAKERS[extra % SPEAKERS.len()].into()),
+                        ..Default::default()
+                    },
+                )
+                .map(|_| ()),
+            (116..=117, _) => {
+                let name = SPEAKERS[extra % SPEAKERS.len()];
+                rep.store()
+                    .add_aliases(name, &[format!("{name} ({who}.{step})")])
+                    .map(|_| ())
             }
             _ => {
                 let now = chrono::Utc::now().timestamp_millis() as u64;
@@ -681,6 +705,38 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
     for l in &listings {
         assert_eq!(l, &listings[0], "seed {seed}: conflict listings differ");
     }
+    // Merged sources settle alike: the same merges, and every replica's tables (which source
+    // each merged one stands for, the references as named and as resolved) are equal.
+    let merges: i64 = replicas[0]
+        .store()
+        .conn()
+        .query_row("SELECT count(*) FROM source_merges", [], |r| r.get(0))
+        .unwrap();
+    let states: Vec<_> = replicas
+        .iter_mut()
+        .map(|r| {
+            r.store()
+                .folded_state()
+                .unwrap()
+                .into_iter()
+                .filter(|(t, _)| {
+                    [
+                        "source_canon",
+                        "source_merges",
+                        "claims",
+                        "appearances",
+                        "source_names",
+                    ]
+                    .contains(t)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for st in &states {
+        for ((table, rows), (_, first)) in st.iter().zip(&states[0]) {
+            assert!(rows == first, "seed {seed}: {table} settled differently");
+        }
+    }
     // 6. Cost follows the change: an idle sync is one pull; one change is one push and one pull.
     let rep = &mut replicas[0];
     rep.net.counters = Counters::default();
@@ -747,7 +803,8 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
     eprintln!(
         "seed {seed}: {} ops, {} claims disputed, {failed_syncs} syncs failed, {crashes} crashes, \
          {duplicates} ids created twice differently, {} ops under a borrowed replica id, \
-         {copies} copied databases, {renewed} databases with a second replica id",
+         {copies} copied databases, {renewed} databases with a second replica id, \
+         {merges} source merges",
         all_made.len(),
         disputes,
         forged_ops.len()
@@ -761,6 +818,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
         forged: forged_ops.len(),
         copies,
         renewed,
+        merges: merges as usize,
     }
 }
 
@@ -771,6 +829,7 @@ struct Stats {
     forged: usize,
     copies: usize,
     renewed: usize,
+    merges: usize,
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -809,6 +868,7 @@ fn simulate(server: &dyn Fn(&std::path::Path) -> Srv) {
         total.forged += s.forged;
         total.copies += s.copies;
         total.renewed += s.renewed;
+        total.merges += s.merges;
     }
     // The default run must exercise every kind of trouble it injects.
     if cases >= 6 && steps >= 80 {
@@ -818,6 +878,7 @@ fn simulate(server: &dyn Fn(&std::path::Path) -> Srv) {
             "no push under a borrowed replica id was stored"
         );
         assert!(total.copies > 0, "no database was copied");
+        assert!(total.merges > 0, "no source was merged");
         assert!(
             total.renewed > 0,
             "no database had to take a new replica id"

@@ -288,6 +288,9 @@ pub enum SourceCmd {
         alias: Vec<String>,
         #[arg(long)]
         url: Option<String>,
+        /// Create the source even though its name nearly matches an existing one's
+        #[arg(long)]
+        new_source: bool,
     },
     /// Give a source more names it goes by
     Alias {
@@ -300,6 +303,14 @@ pub enum SourceCmd {
     List,
     /// Show a source by name, alias or id
     Show { name: String },
+    /// Merge DROP into KEEP: DROP's claims, appearances and articles name KEEP, and DROP's
+    /// names become aliases of KEEP
+    Merge {
+        /// The source that stays: name, alias or id
+        keep: String,
+        /// The source merged into it: name, alias or id
+        drop: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,11 +338,19 @@ pub enum ArticleCmd {
         /// With --extract: log candidates as claims, all or by number (1,3)
         #[arg(long, value_name = "all|N,M,...")]
         accept: Option<String>,
+        /// Create the outlet (or, with --accept, a speaker or relay) even though a name nearly matches an existing one's
+        #[arg(long)]
+        new_source: bool,
     },
     /// List articles
     List,
     /// Show an article by id or URL
-    Show { id: String },
+    Show {
+        id: String,
+        /// Print the article's stored text, exactly as stored
+        #[arg(long)]
+        text: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -362,6 +381,9 @@ pub enum ClaimCmd {
         /// The verdict's rationale
         #[arg(long, value_name = "N", requires = "status")]
         note: Option<String>,
+        /// Create a source for --speaker or --via even though its name nearly matches an existing one's
+        #[arg(long)]
+        new_source: bool,
     },
     /// Record another appearance of a claim
     Appear {
@@ -372,6 +394,9 @@ pub enum ClaimCmd {
         via: Option<String>,
         #[arg(long, value_name = "Q")]
         quote: Option<String>,
+        /// Create a source for --via even though its name nearly matches an existing one's
+        #[arg(long)]
+        new_source: bool,
     },
     /// List claims, newest first
     List(ListArgs),
@@ -392,6 +417,9 @@ pub enum ClaimCmd {
         add_tag: Vec<String>,
         #[arg(long, value_name = "T")]
         remove_tag: Vec<String>,
+        /// Create a source for --speaker even though its name nearly matches an existing one's
+        #[arg(long)]
+        new_source: bool,
     },
     /// Delete a claim (kept in the log; `claim list --deleted` shows it)
     Rm { id: String },
@@ -434,6 +462,10 @@ pub struct ExtractArgs {
     /// With --accept: show what would be logged and created, and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --accept: create speakers and relays even when a name nearly matches an
+    /// existing source's
+    #[arg(long)]
+    pub new_source: bool,
     /// Score the extractor on a directory of annotated texts and print the report
     #[arg(long, value_name = "DIR")]
     pub eval: Option<PathBuf>,

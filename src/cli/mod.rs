@@ -48,9 +48,25 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
+            if json
+                && let Some(claimdb::Error::NearSource { name, suggestion }) =
+                    e.downcast_ref::<claimdb::Error>()
+            {
+                // The one refusal with a document: scripts can read the suggestion.
+                Style::detect(true).out(
+                    &serde_json::json!({
+                        "error": "near_source",
+                        "message": e.to_string(),
+                        "name": name,
+                        "suggestion": suggestion,
+                    }),
+                    String::new,
+                );
+            }
             let msg = format!("{e:#}").replace('\n', " ");
             eprintln!("claimdb: error: {}", claimdb::text::printable(&msg));
             ExitCode::from(exit_code(&e))
@@ -148,6 +164,7 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let user = config::user(cli.user.as_deref(), &config)?;
     let mut store = Store::open(&db, user.as_deref())?;
+    store.allow_new_sources(new_source(&cli.command));
     if let Some(original) = store.copied_from() {
         eprintln!(
             "claimdb: {} is a copy of {}, which is still in use: it now records changes as \
@@ -185,6 +202,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 kind,
                 alias,
                 url,
+                ..
             } => {
                 let id = store.add_source(NewSource {
                     name,
@@ -215,6 +233,25 @@ pub fn run(cli: Cli) -> Result<()> {
                 let v = store.source_show(&name)?;
                 style.out(&v, || style.source(&v));
             }
+            SourceCmd::Merge { keep, drop } => {
+                let dropped = store.source_show(&drop)?;
+                let (k, _) = store.merge_sources(&keep, &drop)?;
+                let v = store.source_show(&k.to_string())?;
+                let doc = serde_json::json!({
+                    "source": v,
+                    "merged": { "id": dropped.id, "name": dropped.name },
+                });
+                style.out(&doc, || {
+                    format!(
+                        "merged source {} {} into {} {} (now also {})",
+                        dropped.short_id,
+                        p(&dropped.name),
+                        v.short_id,
+                        p(&v.name),
+                        p(&v.aliases.join(", "))
+                    )
+                });
+            }
         },
         Command::Article(cmd) => match cmd {
             ArticleCmd::Add {
@@ -226,6 +263,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 text_file,
                 extract,
                 accept,
+                ..
             } => {
                 if extract && text_file.is_none() {
                     return Err(claimdb::Error::invalid(
@@ -268,9 +306,27 @@ pub fn run(cli: Cli) -> Result<()> {
                 let v = store.article_list()?;
                 style.out(&serde_json::json!({ "articles": v }), || style.articles(&v));
             }
-            ArticleCmd::Show { id } => {
+            ArticleCmd::Show { id, text: false } => {
                 let v = store.article_show(&id)?;
                 style.out(&v, || style.article(&v));
+            }
+            ArticleCmd::Show { id, text: true } => {
+                let v = store.article_show(&id)?;
+                let text = store.article_text(&id)?;
+                if style.json {
+                    let mut doc = serde_json::to_value(&v)?;
+                    doc["text"] = serde_json::json!(text);
+                    style.out(&doc, String::new);
+                } else {
+                    let Some(text) = text else {
+                        return Err(claimdb::Error::NotFound(format!(
+                            "article {} has no stored text; add it with --text-file",
+                            v.short_id
+                        ))
+                        .into());
+                    };
+                    output::print_bytes(text.as_bytes())?;
+                }
             }
         },
         Command::Claim(cmd) => claim(&mut store, style, cmd)?,
@@ -496,6 +552,7 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
             tag,
             status,
             note,
+            ..
         } => {
             let id = store.add_claim(NewClaim {
                 text,
@@ -516,6 +573,7 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
             article,
             via,
             quote,
+            ..
         } => {
             store.appear(&id, &article, via.as_deref(), quote.as_deref())?;
             show_claim(store, style, &id, "added an appearance of")?;
@@ -546,6 +604,7 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
             said_on,
             add_tag,
             remove_tag,
+            ..
         } => {
             let n = store.edit_claim(
                 &id,
@@ -574,6 +633,20 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the command was given `--new-source`: a source whose name nearly matches an
+/// existing one's may be created.
+fn new_source(cmd: &Command) -> bool {
+    match cmd {
+        Command::Source(SourceCmd::Add { new_source, .. })
+        | Command::Article(ArticleCmd::Add { new_source, .. })
+        | Command::Claim(ClaimCmd::Add { new_source, .. })
+        | Command::Claim(ClaimCmd::Appear { new_source, .. })
+        | Command::Claim(ClaimCmd::Edit { new_source, .. }) => *new_source,
+        Command::Extract(a) => a.new_source,
+        _ => false,
+    }
 }
 
 /// Refuse an option given with an empty value: leaving the option out is how to give none,

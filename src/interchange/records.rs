@@ -772,12 +772,15 @@ impl Store {
                 .collect()
         };
         q(
-            "SELECT id, name, kind, url, created_at FROM sources ORDER BY id",
+            "SELECT id, name, kind, url, created_at FROM sources
+             WHERE id NOT IN (SELECT source_id FROM source_canon) ORDER BY id",
             &|r| {
                 let id: String = r.get(0)?;
                 Ok(Record::Source {
                     aliases: list(
-                        "SELECT name FROM source_names WHERE source_id = ?1 AND is_alias ORDER BY folded",
+                        "SELECT name FROM source_names WHERE (source_id = ?1 AND is_alias)
+                            OR source_id IN (SELECT source_id FROM source_canon WHERE canon_id = ?1)
+                         ORDER BY folded",
                         &id,
                     )?,
                     id: Uuid::parse_str(&id).unwrap_or_default(),

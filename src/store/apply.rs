@@ -86,19 +86,21 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
             let inserted = conn
                 .prepare_cached(
                     "INSERT OR IGNORE INTO articles
-                     (id, url, title, outlet_id, published, lang, body, body_sha256, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     (id, url, title, outlet_id, published, lang, body, body_sha256, created_at,
+                      outlet_ref)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?
                 .execute(params![
                     article.to_string(),
                     url,
                     title,
-                    outlet.map(|o| o.to_string()),
+                    outlet.map(|o| canon(conn, o)).transpose()?,
                     published.map(|d| d.to_string()),
                     lang,
                     text,
                     text_sha256,
-                    created
+                    created,
+                    outlet.map(|o| o.to_string())
                 ])?;
             if inserted == 0 {
                 merge_fields(
@@ -109,7 +111,7 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     &[
                         ("url", url.clone(), Pick::Greatest),
                         ("title", title.clone(), Pick::Greatest),
-                        ("outlet_id", outlet.map(|o| o.to_string()), Pick::Greatest),
+                        ("outlet_ref", outlet.map(|o| o.to_string()), Pick::Greatest),
                         (
                             "published",
                             published.map(|d| d.to_string()),
@@ -120,6 +122,12 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                         ("created_at", Some(created), Pick::Least),
                     ],
                 )?;
+                conn.prepare_cached(
+                    "UPDATE articles SET outlet_id = coalesce(
+                        (SELECT canon_id FROM source_canon WHERE source_id = outlet_ref), outlet_ref)
+                     WHERE id = ?1",
+                )?
+                .execute([article.to_string()])?;
                 // The checksum goes with the text that won.
                 conn.prepare_cached(
                     "UPDATE articles SET body_sha256 = ?2 WHERE id = ?1 AND body IS ?3",
@@ -138,16 +146,18 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
         } => {
             let inserted = conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO claims (id, text, speaker_id, said_on, created_at, created_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR IGNORE INTO claims
+                     (id, text, speaker_id, said_on, created_at, created_by, speaker_ref)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
                     claim.to_string(),
                     text,
-                    speaker.map(|s| s.to_string()),
+                    speaker.map(|s| canon(conn, s)).transpose()?,
                     said_on.map(|d| d.to_string()),
                     crate::text::timestamp(created_at),
-                    created_by
+                    created_by,
+                    speaker.map(|s| s.to_string())
                 ])?;
             let id = claim.to_string();
             if inserted == 1 {
@@ -164,7 +174,7 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                 let mut fields = Vec::new();
                 for (field, column, value) in [
                     ("text", "text", Some(text.clone())),
-                    ("speaker", "speaker_id", speaker.map(|s| s.to_string())),
+                    ("speaker", "speaker_ref", speaker.map(|s| s.to_string())),
                     ("said_on", "said_on", said_on.map(|d| d.to_string())),
                 ] {
                     if stamp(conn, &id, field)?.is_none() {
@@ -172,6 +182,12 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     }
                 }
                 merge_fields(conn, EntityKind::Claim, "claims", claim, &fields)?;
+                conn.prepare_cached(
+                    "UPDATE claims SET speaker_id = coalesce(
+                        (SELECT canon_id FROM source_canon WHERE source_id = speaker_ref), speaker_ref)
+                     WHERE id = ?1",
+                )?
+                .execute([&id])?;
                 // The first creation is the one recorded, with its author.
                 conn.prepare_cached(
                     "UPDATE claims SET created_at = ?2, created_by = ?3
@@ -199,7 +215,9 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                 match set {
                     ClaimField::Text(t) => update_claim(conn, "text", &id, t)?,
                     ClaimField::Speaker(s) => {
-                        update_claim(conn, "speaker_id", &id, &s.map(|s| s.to_string()))?
+                        update_claim(conn, "speaker_ref", &id, &s.map(|s| s.to_string()))?;
+                        let now = s.map(|s| canon(conn, s)).transpose()?;
+                        update_claim(conn, "speaker_id", &id, &now)?
                     }
                     ClaimField::SaidOn(d) => {
                         update_claim(conn, "said_on", &id, &d.map(|d| d.to_string()))?
@@ -240,20 +258,22 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
             let inserted = conn
                 .prepare_cached(
                     "INSERT OR IGNORE INTO appearances
-                     (id, claim_id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     (id, claim_id, article_id, via_id, quote, quote_start, quote_end, prefix, suffix,
+                      created_at, via_ref)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )?
                 .execute(params![
                     appearance.to_string(),
                     claim.to_string(),
                     article.map(|a| a.to_string()),
-                    via.map(|v| v.to_string()),
+                    via.map(|v| canon(conn, v)).transpose()?,
                     quote,
                     anchor.as_ref().map(|a| a.start as i64),
                     anchor.as_ref().map(|a| a.end as i64),
                     anchor.as_ref().map(|a| a.prefix.as_str()),
                     anchor.as_ref().map(|a| a.suffix.as_str()),
-                    crate::text::timestamp(created_at)
+                    crate::text::timestamp(created_at),
+                    via.map(|v| v.to_string())
                 ])?;
             if inserted == 0 {
                 let mine = vec![
@@ -271,7 +291,7 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     conn,
                     EntityKind::Appearance,
                     *appearance,
-                    "SELECT created_at, claim_id, article_id, via_id, quote,
+                    "SELECT created_at, claim_id, article_id, via_ref, quote,
                         printf('%020d', quote_start), printf('%020d', quote_end), prefix, suffix
                      FROM appearances WHERE id = ?1",
                     mine,
@@ -280,19 +300,20 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                     conn.prepare_cached(
                         "UPDATE appearances SET claim_id = ?2, article_id = ?3, via_id = ?4,
                             quote = ?5, quote_start = ?6, quote_end = ?7, prefix = ?8,
-                            suffix = ?9, created_at = ?10 WHERE id = ?1",
+                            suffix = ?9, created_at = ?10, via_ref = ?11 WHERE id = ?1",
                     )?
                     .execute(params![
                         appearance.to_string(),
                         claim.to_string(),
                         article.map(|a| a.to_string()),
-                        via.map(|v| v.to_string()),
+                        via.map(|v| canon(conn, v)).transpose()?,
                         quote,
                         anchor.as_ref().map(|a| a.start as i64),
                         anchor.as_ref().map(|a| a.end as i64),
                         anchor.as_ref().map(|a| a.prefix.as_str()),
                         anchor.as_ref().map(|a| a.suffix.as_str()),
-                        crate::text::timestamp(created_at)
+                        crate::text::timestamp(created_at),
+                        via.map(|v| v.to_string())
                     ])?;
                     mark_dirty(conn, &old_claim)?;
                     mark_dirty(conn, &claim.to_string())?;
@@ -383,6 +404,23 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
             for c in claims {
                 refresh_status(conn, &c)?;
                 mark_dirty(conn, &c)?;
+            }
+        }
+        OpKind::MergeSource { keep, drop } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO source_merges (op_id, drop_id, keep_id, hlc, replica)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    op.id.to_string(),
+                    drop.to_string(),
+                    keep.to_string(),
+                    op.hlc.0 as i64,
+                    op.replica.to_string()
+                ])?;
+            if inserted == 1 {
+                super::merge::settle(conn)?;
             }
         }
         OpKind::AddEvidence {
@@ -539,11 +577,20 @@ fn stamp(conn: &Connection, entity: &str, field: &str) -> Result<Option<i64>> {
 /// name is an alias only if every creation called it one, so the order of arrival is moot.
 fn add_name(conn: &Connection, source: Uuid, name: &str, is_alias: bool) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO source_names (source_id, name, folded, is_alias) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO source_names (source_id, name, folded, is_alias, skeleton)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (source_id, folded) DO UPDATE SET name = min(name, excluded.name),
-             is_alias = min(is_alias, excluded.is_alias)",
+             is_alias = min(is_alias, excluded.is_alias),
+             skeleton = CASE WHEN excluded.name < name THEN excluded.skeleton ELSE skeleton END",
     )?
-    .execute(params![source.to_string(), name, fold(name), is_alias])?;
+    .execute(params![
+        source.to_string(),
+        name,
+        fold(name),
+        is_alias,
+        crate::near_names::skeleton(name)
+    ])?;
+
     Ok(())
 }
 
@@ -646,14 +693,25 @@ fn refresh_status(conn: &Connection, claim: &str) -> Result<()> {
     Ok(())
 }
 
-/// Mark every claim that names `source` (as speaker or relay) for re-indexing.
-fn mark_source_claims(conn: &Connection, source: Uuid) -> Result<()> {
+/// The source `source` stands for now: the one it was merged into, or itself.
+pub(crate) fn canon(conn: &Connection, source: Uuid) -> Result<String> {
+    let merged: Option<String> = conn
+        .prepare_cached("SELECT canon_id FROM source_canon WHERE source_id = ?1")?
+        .query_row([source.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(merged.unwrap_or_else(|| source.to_string()))
+}
+
+/// Mark every claim that names `source`, or the source it was merged into, (as speaker or
+/// relay) for re-indexing.
+pub(crate) fn mark_source_claims(conn: &Connection, source: Uuid) -> Result<()> {
+    let source = canon(conn, source)?;
     let claims: Vec<String> = conn
         .prepare_cached(
             "SELECT id FROM claims WHERE speaker_id = ?1
              UNION SELECT claim_id FROM appearances WHERE via_id = ?1",
         )?
-        .query_map([source.to_string()], |r| r.get(0))?
+        .query_map([&source], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for c in claims {
         mark_dirty(conn, &c)?;
@@ -662,7 +720,7 @@ fn mark_source_claims(conn: &Connection, source: Uuid) -> Result<()> {
 }
 
 /// Note that a claim's search row is out of date.
-fn mark_dirty(conn: &Connection, claim: &str) -> Result<()> {
+pub(crate) fn mark_dirty(conn: &Connection, claim: &str) -> Result<()> {
     conn.prepare_cached(
         "CREATE TEMP TABLE IF NOT EXISTS dirty_claims (id TEXT PRIMARY KEY) WITHOUT ROWID",
     )?
@@ -733,8 +791,10 @@ fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
         &[&claim],
     )?;
     let names = collect(
-        "SELECT name FROM source_names WHERE source_id = ?2
-            OR source_id IN (SELECT via_id FROM appearances WHERE claim_id = ?1)
+        "WITH named(id) AS (SELECT ?2 UNION SELECT via_id FROM appearances WHERE claim_id = ?1)
+         SELECT name FROM source_names WHERE source_id IN (SELECT id FROM named)
+            OR source_id IN (SELECT source_id FROM source_canon
+                             WHERE canon_id IN (SELECT id FROM named))
          ORDER BY source_id, is_alias, folded",
         " · ",
         &[&claim, &speaker],

@@ -233,7 +233,7 @@ fn creation_columns(kind: &str) -> Option<(&'static str, CreationFields)> {
             &[
                 ("url", Some("url")),
                 ("title", Some("title")),
-                ("outlet", Some("outlet_id")),
+                ("outlet", Some("outlet_ref")),
                 ("published", Some("published")),
                 ("lang", Some("lang")),
                 ("text", Some("body")),
@@ -243,7 +243,7 @@ fn creation_columns(kind: &str) -> Option<(&'static str, CreationFields)> {
             "claims",
             &[
                 ("text", Some("text")),
-                ("speaker", Some("speaker_id")),
+                ("speaker", Some("speaker_ref")),
                 ("said_on", Some("said_on")),
             ],
         ),
@@ -252,7 +252,7 @@ fn creation_columns(kind: &str) -> Option<(&'static str, CreationFields)> {
             &[
                 ("claim", Some("claim_id")),
                 ("article", Some("article_id")),
-                ("via", Some("via_id")),
+                ("via", Some("via_ref")),
                 ("quote", Some("quote")),
                 ("anchor", None),
             ],

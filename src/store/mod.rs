@@ -4,6 +4,7 @@
 mod apply;
 mod conflicts;
 pub mod ids;
+mod merge;
 mod query;
 mod rank;
 mod rebuild;
@@ -42,6 +43,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0005_claim_edits.sql"),
     include_str!("../../schema/0006_creations.sql"),
     include_str!("../../schema/0007_live_claims.sql"),
+    include_str!("../../schema/0010_source_merge.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -66,6 +68,8 @@ pub struct Store {
     copied_from: Option<PathBuf>,
     /// Set by [`Store::rehearse_as`]: writes roll back and leave their operations here.
     capture: Option<Vec<Op>>,
+    /// Whether a write may create a source whose name nearly matches another's.
+    new_sources: bool,
 }
 
 impl Store {
@@ -163,11 +167,18 @@ impl Store {
             read_only,
             copied_from,
             capture: None,
+            new_sources: false,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Let the writes that follow create a source whose name nearly matches another source's
+    /// (`--new-source`); by default such a name is refused with the suggestion.
+    pub fn allow_new_sources(&mut self, allow: bool) {
+        self.new_sources = allow;
     }
 
     pub fn replica(&self) -> Uuid {
@@ -292,6 +303,7 @@ impl Store {
             author,
             last,
             emitted: 0,
+            new_sources: self.new_sources,
         };
         let before: i64 = match self.capture {
             Some(_) => tx.query_row("SELECT coalesce(max(seq), 0) FROM ops", [], |r| r.get(0))?,
@@ -401,6 +413,7 @@ pub struct Writer<'a> {
     author: &'a str,
     last: Hlc,
     emitted: usize,
+    new_sources: bool,
 }
 
 impl Writer<'_> {
@@ -435,6 +448,11 @@ impl Writer<'_> {
 
     pub fn author(&self) -> &str {
         self.author
+    }
+
+    /// Whether this write may create a source whose name nearly matches another's.
+    pub fn new_sources(&self) -> bool {
+        self.new_sources
     }
 
     /// The wall-clock time of the next operation, for `created_at` fields.
@@ -746,9 +764,27 @@ pub fn migrate(conn: &mut Connection, path: &Path, target: Option<usize>) -> Res
     check_schema(conn, path)?;
     match target {
         Some(t) => MIGRATIONS.to_version(conn, t)?,
-        None => MIGRATIONS.to_latest(conn)?,
+        None => {
+            MIGRATIONS.to_latest(conn)?;
+            fill_skeletons(conn)?;
+        }
     }
     Ok(target.unwrap_or(SCHEMA_VERSION))
+}
+
+/// Give every source name written before skeletons were kept its skeleton.
+fn fill_skeletons(conn: &Connection) -> Result<()> {
+    let missing: Vec<(String, String, String)> = conn
+        .prepare("SELECT source_id, folded, name FROM source_names WHERE skeleton IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (source, folded, name) in missing {
+        conn.execute(
+            "UPDATE source_names SET skeleton = ?3 WHERE source_id = ?1 AND folded = ?2",
+            params![source, folded, crate::near_names::skeleton(&name)],
+        )?;
+    }
+    Ok(())
 }
 
 /// `VACUUM INTO` a new file and check the copy opens and passes `integrity_check`.

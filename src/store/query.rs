@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
 use uuid::Uuid;
 
 use super::Store;
@@ -20,7 +20,10 @@ fn uuid(s: String) -> Uuid {
 /// The source whose name or alias folds to the same form as `name`.
 pub(crate) fn find_source(conn: &Connection, name: &str) -> Result<Option<Uuid>> {
     let found: Vec<String> = conn
-        .prepare_cached("SELECT DISTINCT source_id FROM source_names WHERE folded = ?1 LIMIT 6")?
+        .prepare_cached(
+            "SELECT DISTINCT coalesce(m.canon_id, n.source_id) FROM source_names n
+             LEFT JOIN source_canon m ON m.source_id = n.source_id WHERE n.folded = ?1 LIMIT 6",
+        )?
         .query_map([fold(name)], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     match found.as_slice() {
@@ -45,11 +48,50 @@ pub(crate) fn resolve_source(conn: &Connection, input: &str) -> Result<Uuid> {
         return Ok(id);
     }
     if ids::normalize_prefix(input).is_some_and(|p| p.len() >= ids::MIN_PREFIX) {
-        return ids::resolve(conn, Table::Sources, input);
+        let id = ids::resolve(conn, Table::Sources, input)?;
+        return Ok(uuid(super::apply::canon(conn, id)?));
     }
     Err(Error::NotFound(format!(
         "no source called '{input}'; `claimdb source list` shows them"
     )))
+}
+
+/// The existing sources (their current names, by id) whose name or alias nearly matches
+/// `name` without folding alike (see [`crate::near_names`]), best first: equal skeletons
+/// before one-letter differences, then by name.
+pub(crate) fn near_sources(conn: &Connection, name: &str) -> Result<Vec<(Uuid, String)>> {
+    use crate::near_names::{near, prefix, skeleton};
+    let key = skeleton(name);
+    if key.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Candidates share the first two letters of the skeleton, read by index.
+    let low = prefix(&key).to_string();
+    let mut high = low.clone();
+    let last = high.pop().expect("a prefix is not empty");
+    high.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
+    let rows: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT coalesce(m.canon_id, n.source_id), n.skeleton FROM source_names n
+             LEFT JOIN source_canon m ON m.source_id = n.source_id
+             WHERE n.skeleton >= ?1 AND n.skeleton < ?2 LIMIT 20000",
+        )?
+        .query_map(params![low, high], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut found: Vec<(bool, String, String)> = Vec::new();
+    for (id, sk) in rows {
+        if near(&key, &sk) && !found.iter().any(|f| f.2 == id) {
+            let current: String = conn
+                .prepare_cached("SELECT name FROM sources WHERE id = ?1")?
+                .query_row([&id], |r| r.get(0))?;
+            found.push((sk != key, current, id));
+        }
+    }
+    found.sort();
+    Ok(found
+        .into_iter()
+        .map(|(_, name, id)| (uuid(id), name))
+        .collect())
 }
 
 /// An article by URL or id prefix.
@@ -113,7 +155,10 @@ impl Store {
     pub fn source_list(&self) -> Result<Vec<SourceView>> {
         let ids: Vec<String> = self
             .conn
-            .prepare("SELECT id FROM sources ORDER BY name COLLATE NOCASE, id")?
+            .prepare(
+                "SELECT id FROM sources WHERE id NOT IN (SELECT source_id FROM source_canon)
+                 ORDER BY name COLLATE NOCASE, id",
+            )?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         ids.into_iter().map(|id| self.source_view(&id)).collect()
@@ -148,7 +193,9 @@ impl Store {
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.name, n.name FROM sources s
-             LEFT JOIN source_names n ON n.source_id = s.id AND n.is_alias
+             LEFT JOIN source_names n ON (n.source_id = s.id AND n.is_alias)
+                OR n.source_id IN (SELECT source_id FROM source_canon WHERE canon_id = s.id)
+             WHERE s.id NOT IN (SELECT source_id FROM source_canon)
              ORDER BY s.name COLLATE NOCASE, s.id, n.folded",
         )?;
         let mut last: Option<String> = None;
@@ -181,7 +228,9 @@ impl Store {
         )?;
         let aliases = c
             .prepare_cached(
-                "SELECT name FROM source_names WHERE source_id = ?1 AND is_alias ORDER BY folded",
+                "SELECT name FROM source_names WHERE (source_id = ?1 AND is_alias)
+                    OR source_id IN (SELECT source_id FROM source_canon WHERE canon_id = ?1)
+                 ORDER BY folded",
             )?
             .query_map([id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;

@@ -32,6 +32,14 @@ const FOLDED: &[(&str, &str)] = &[
         "SELECT * FROM duplicate_creates ORDER BY entity_id",
     ),
     (
+        "source_merges",
+        "SELECT * FROM source_merges ORDER BY op_id",
+    ),
+    (
+        "source_canon",
+        "SELECT * FROM source_canon ORDER BY source_id",
+    ),
+    (
         "field_stamps",
         "SELECT * FROM field_stamps ORDER BY entity_id, field",
     ),
