@@ -18,17 +18,27 @@ pub struct ReviewFeed {
     pub kind: String,
 }
 
-/// Whether `data` looks like reviews rather than claimdb's own formats: an HTML page, a JSON
-/// array, or a JSON object whose first key is not claimdb's (`format` of a JSON export,
-/// `type` of a JSON Lines record).
+/// Whether `data` (its first few KiB) looks like reviews rather than claimdb's own formats:
+/// an HTML page, or JSON with the marks of JSON-LD or of a fact-check search result, unless
+/// it starts as claimdb's files do (`format` of a JSON export, `type` of a JSON Lines record).
 pub fn looks_like_reviews(data: &[u8]) -> bool {
+    const MARKS: &[&str] = &[
+        "\"@context\"",
+        "\"@type\"",
+        "\"@graph\"",
+        "\"claims\"",
+        "\"claimReview",
+        "\"dataFeedElement\"",
+    ];
     let text = String::from_utf8_lossy(&data[..data.len().min(4096)]);
     let text = text.trim_start_matches('\u{FEFF}').trim_start();
+    let marked = || MARKS.iter().any(|m| text.contains(m));
     match text.chars().next() {
-        Some('<') | Some('[') => true,
+        Some('<') => true,
+        Some('[') => marked(),
         Some('{') => {
             let rest = text[1..].trim_start();
-            !(rest.starts_with("\"format\"") || rest.starts_with("\"type\""))
+            !(rest.starts_with("\"format\"") || rest.starts_with("\"type\"")) && marked()
         }
         _ => false,
     }
@@ -507,5 +517,7 @@ mod tests {
         assert!(!looks_like_reviews(b"{\n  \"format\": \"claimdb\""));
         assert!(!looks_like_reviews(b"{\"type\":\"claim\",\"id\":\"x\"}"));
         assert!(!looks_like_reviews(b"id,text,speaker\n"));
+        assert!(!looks_like_reviews(b"{}"));
+        assert!(!looks_like_reviews(b"[1, 2, 3]"));
     }
 }
