@@ -386,7 +386,8 @@ fn an_imported_review_reaches_a_teammate_through_the_server() {
         assert!(env.ok(&["check"]).contains("matches the live tables"));
     }
     assert_eq!(
-        alice.ok(&["export", "--format", "jsonl"]).lines().count(),
-        bob.ok(&["export", "--format", "jsonl"]).lines().count()
+        alice.ok(&["export", "--format", "jsonl"]),
+        bob.ok(&["export", "--format", "jsonl"]),
+        "both imported the same reviews: they converge"
     );
 }
