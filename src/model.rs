@@ -66,6 +66,38 @@ impl Status {
         }
     }
 
+    /// The status a review elsewhere means by its textual `rating`, where that is clear: the
+    /// table of common English ratings in docs/import-export.md. Case, accents, punctuation
+    /// and spacing do not matter ("Pants on Fire!", "half-true"); any other rating means no
+    /// status. It is shown beside the rating and never becomes a claim's status.
+    pub fn from_rating(rating: &str) -> Option<Status> {
+        let key: String = crate::text::fold(rating)
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        let key = key.split_whitespace().collect::<Vec<_>>().join(" ");
+        let status = match key.as_str() {
+            "true" | "correct" | "accurate" | "verified" | "geppetto checkmark" => Status::Verified,
+            "mostly true" | "mostly correct" | "mostly accurate" | "largely accurate" => {
+                Status::MostlyTrue
+            }
+            "half true" | "mixture" | "mixed" | "partly true" | "partially true"
+            | "partly false" | "partially false" | "half truth" => Status::Mixed,
+            "misleading" | "missing context" | "lacks context" | "needs context"
+            | "distorts the facts" | "cherry picks" | "out of context" => Status::Misleading,
+            "false" | "pants on fire" | "fake" | "incorrect" | "wrong" | "inaccurate"
+            | "fabricated" | "four pinocchios" | "altered" | "hoax" => Status::False,
+            "unproven"
+            | "unsubstantiated"
+            | "unverifiable"
+            | "no evidence"
+            | "insufficient evidence"
+            | "cannot be verified" => Status::Unverifiable,
+            _ => return None,
+        };
+        Some(status)
+    }
+
     /// The stance evidence attached with `mark` takes by default.
     pub fn default_stance(self) -> Stance {
         match self {
@@ -233,6 +265,47 @@ mod tests {
         assert_eq!(v, "\"disputed\"");
         let back: DisplayStatus = serde_json::from_str("\"false\"").unwrap();
         assert_eq!(back, DisplayStatus::Status(Status::False));
+    }
+
+    #[test]
+    fn clear_english_ratings_map_to_statuses() {
+        for (rating, status) in [
+            ("True", Status::Verified),
+            ("CORRECT", Status::Verified),
+            ("Mostly True", Status::MostlyTrue),
+            ("Half True", Status::Mixed),
+            ("half-true", Status::Mixed),
+            ("Mixture", Status::Mixed),
+            ("Partly true", Status::Mixed),
+            ("Missing context", Status::Misleading),
+            ("Distorts the Facts", Status::Misleading),
+            ("Misleading.", Status::Misleading),
+            ("False", Status::False),
+            ("Pants on Fire!", Status::False),
+            ("  pants   on fire ", Status::False),
+            ("Four Pinocchios", Status::False),
+            ("Fake", Status::False),
+            ("Incorrect", Status::False),
+            ("Unproven", Status::Unverifiable),
+            ("Unsubstantiated", Status::Unverifiable),
+        ] {
+            assert_eq!(Status::from_rating(rating), Some(status), "{rating:?}");
+        }
+        // Unclear ratings, and ratings in other languages, stay as written.
+        for rating in [
+            "Satire",
+            "Mostly False",
+            "Three Pinocchios",
+            "Needs more research",
+            "Ложь",
+            "Yanlış",
+            "زائف",
+            "True, but",
+            "",
+            "Not false",
+        ] {
+            assert_eq!(Status::from_rating(rating), None, "{rating:?}");
+        }
     }
 
     #[test]

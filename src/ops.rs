@@ -71,6 +71,7 @@ pub enum EntityKind {
     Appearance,
     Verdict,
     Evidence,
+    Review,
 }
 
 impl EntityKind {
@@ -82,6 +83,7 @@ impl EntityKind {
             EntityKind::Appearance => "appearance",
             EntityKind::Verdict => "verdict",
             EntityKind::Evidence => "evidence",
+            EntityKind::Review => "review",
         }
     }
 }
@@ -200,10 +202,37 @@ pub enum OpKind {
         keep: Uuid,
         drop: Uuid,
     },
+    /// A review of the claim published elsewhere (imported ClaimReview), kept as it was
+    /// written. It is never the desk's verdict: applying it leaves the claim's status alone.
+    /// Its id is [`review_id`] of its URL.
+    AddReview {
+        review: Uuid,
+        claim: Uuid,
+        url: String,
+        publisher: Option<String>,
+        publisher_site: Option<String>,
+        title: Option<String>,
+        /// The textual rating as written (`alternateName`, `textualRating`).
+        rating: Option<String>,
+        /// `ratingValue`, `bestRating` and `worstRating` as written (numbers in their JSON
+        /// form).
+        rating_value: Option<String>,
+        best_rating: Option<String>,
+        worst_rating: Option<String>,
+        reviewed_on: Option<NaiveDate>,
+        lang: Option<String>,
+        /// Who made the claim, as the review names them.
+        claimant: Option<String>,
+        /// Where the claim appeared, as the review gives it.
+        appearances: Vec<String>,
+        created_at: DateTime<Utc>,
+    },
 }
 
 const SOURCE_NAMESPACE: Uuid = Uuid::from_u128(0x6c1a_2f0e_9b3d_4c5e_8a71_0d2c_3e4f_5a61);
 const ARTICLE_NAMESPACE: Uuid = Uuid::from_u128(0x7d2b_3a1f_ac4e_4d6f_9b82_1e3d_4f5a_6b72);
+const REVIEW_NAMESPACE: Uuid = Uuid::from_u128(0x8e3c_4b20_bd5f_4e70_ac93_2f4e_5a6b_7c83);
+const REVIEWED_CLAIM_NAMESPACE: Uuid = Uuid::from_u128(0x9f4d_5c31_ce60_4f81_bda4_3a5f_6b7c_8d94);
 
 /// The id of the source called `name`, the same on every replica.
 pub fn source_id(name: &str) -> Uuid {
@@ -213,6 +242,17 @@ pub fn source_id(name: &str) -> Uuid {
 /// The id of the article at `url`, the same on every replica.
 pub fn article_id(url: &str) -> Uuid {
     Uuid::new_v5(&ARTICLE_NAMESPACE, url.trim().as_bytes())
+}
+
+/// The id of the review published at `url`, the same on every replica.
+pub fn review_id(url: &str) -> Uuid {
+    Uuid::new_v5(&REVIEW_NAMESPACE, url.trim().as_bytes())
+}
+
+/// The id of the claim an imported review at `url` is about, the same on every replica: one
+/// review, one claim, however often it is imported.
+pub fn reviewed_claim_id(url: &str) -> Uuid {
+    Uuid::new_v5(&REVIEWED_CLAIM_NAMESPACE, url.trim().as_bytes())
 }
 
 impl OpKind {
@@ -228,6 +268,7 @@ impl OpKind {
             OpKind::AddVerdict { verdict, .. } => *verdict,
             OpKind::AddEvidence { evidence, .. } => *evidence,
             OpKind::MergeSource { drop, .. } => *drop,
+            OpKind::AddReview { review, .. } => *review,
         }
     }
 
@@ -240,6 +281,7 @@ impl OpKind {
             OpKind::AddAppearance { appearance, .. } => Some((EntityKind::Appearance, *appearance)),
             OpKind::AddVerdict { verdict, .. } => Some((EntityKind::Verdict, *verdict)),
             OpKind::AddEvidence { evidence, .. } => Some((EntityKind::Evidence, *evidence)),
+            OpKind::AddReview { review, .. } => Some((EntityKind::Review, *review)),
             OpKind::AddAlias { .. }
             | OpKind::SetClaim { .. }
             | OpKind::SetTag { .. }
@@ -263,7 +305,8 @@ impl OpKind {
             },
             OpKind::SetTag { claim, .. }
             | OpKind::AddVerdict { claim, .. }
-            | OpKind::AddEvidence { claim, .. } => vec![(Claim, *claim)],
+            | OpKind::AddEvidence { claim, .. }
+            | OpKind::AddReview { claim, .. } => vec![(Claim, *claim)],
             OpKind::AddAppearance {
                 claim,
                 article,
@@ -284,7 +327,8 @@ impl OpKind {
             | OpKind::SetTag { claim, .. }
             | OpKind::AddAppearance { claim, .. }
             | OpKind::AddVerdict { claim, .. }
-            | OpKind::AddEvidence { claim, .. } => Some(*claim),
+            | OpKind::AddEvidence { claim, .. }
+            | OpKind::AddReview { claim, .. } => Some(*claim),
             OpKind::CreateSource { .. }
             | OpKind::AddAlias { .. }
             | OpKind::CreateArticle { .. }
@@ -360,6 +404,17 @@ impl OpKind {
                 "evidence for claim {} ({stance}) {}",
                 short(claim),
                 url.as_deref().map(clip).unwrap_or_default()
+            ),
+            OpKind::AddReview {
+                claim,
+                publisher,
+                rating,
+                ..
+            } => format!(
+                "review of claim {} by {}: {}",
+                short(claim),
+                clip(publisher.as_deref().unwrap_or("(unnamed publisher)")),
+                clip(rating.as_deref().unwrap_or("(no rating text)"))
             ),
         }
     }

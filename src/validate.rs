@@ -140,8 +140,64 @@ pub fn change(kind: &OpKind) -> Result<()> {
             opt(note, |n| check_lines("note", n, MAX_NOTE_CHARS))?;
             check_created_at(created_at)
         }
+        OpKind::AddReview {
+            url,
+            publisher,
+            publisher_site,
+            title,
+            rating,
+            rating_value,
+            best_rating,
+            worst_rating,
+            reviewed_on,
+            lang,
+            claimant,
+            appearances,
+            created_at,
+            ..
+        } => {
+            check_url("review URL", url)?;
+            opt(publisher, |p| check_name("publisher", p, MAX_NAME_CHARS))?;
+            opt(publisher_site, |p| {
+                check_name("publisher site", p, MAX_NAME_CHARS)
+            })?;
+            opt(title, |t| check_name("review title", t, MAX_NAME_CHARS))?;
+            opt(rating, |r| check_name("rating", r, MAX_NAME_CHARS))?;
+            for (what, v) in [
+                ("ratingValue", rating_value),
+                ("bestRating", best_rating),
+                ("worstRating", worst_rating),
+            ] {
+                opt(v, |v| check_name(what, v, MAX_RATING_VALUE_CHARS))?;
+            }
+            if rating.is_none() && rating_value.is_none() {
+                return Err(Error::invalid(
+                    "a review needs its rating: a textual rating or a rating value",
+                ));
+            }
+            if let Some(d) = reviewed_on {
+                check_date("the review date", *d)?;
+            }
+            opt(lang, |l| check_name("language", l, MAX_LANG_CHARS))?;
+            opt(claimant, |c| check_name("claimant", c, MAX_NAME_CHARS))?;
+            if appearances.len() > MAX_REVIEW_APPEARANCES {
+                return Err(Error::Invalid(format!(
+                    "a review lists {} appearances; the limit is {MAX_REVIEW_APPEARANCES}",
+                    appearances.len()
+                )));
+            }
+            for a in appearances {
+                check_url("appearance URL", a)?;
+            }
+            check_created_at(created_at)
+        }
     }
 }
+
+/// Longest `ratingValue`, `bestRating` or `worstRating` a review keeps.
+pub const MAX_RATING_VALUE_CHARS: usize = 35;
+/// Most appearance URLs one review keeps.
+pub const MAX_REVIEW_APPEARANCES: usize = 100;
 
 /// An article's `text_sha256`: 64 lower-case hexadecimal digits, the SHA-256 digest of its
 /// text when it has one.

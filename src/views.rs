@@ -140,6 +140,79 @@ pub struct ClaimView {
     pub edits: Vec<EditView>,
     /// Fields set concurrently by members who had not seen each other's value.
     pub conflicts: Vec<crate::store::FieldConflict>,
+    /// Reviews of this claim published elsewhere (imported), newest first. They are not
+    /// the desk's verdicts and never set `status`.
+    pub reviews: Vec<ReviewView>,
+}
+
+/// A review of a claim published elsewhere, as it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewView {
+    pub id: Uuid,
+    pub url: String,
+    pub publisher: Option<String>,
+    pub publisher_site: Option<String>,
+    pub title: Option<String>,
+    /// The textual rating as written.
+    pub rating: Option<String>,
+    /// The claimdb status the rating means, where the rating table makes that clear; shown
+    /// beside the rating, never the claim's status.
+    pub rating_status: Option<String>,
+    pub rating_value: Option<String>,
+    pub best_rating: Option<String>,
+    pub worst_rating: Option<String>,
+    pub reviewed_on: Option<String>,
+    pub lang: Option<String>,
+    pub claimant: Option<String>,
+    pub appearances: Vec<String>,
+    pub created_at: String,
+}
+
+impl ReviewView {
+    /// One line: `PolitiFact: Pants on Fire (= false) 2021-03-22 https://...`.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "{}: {}",
+            self.publisher.as_deref().unwrap_or("(unnamed publisher)"),
+            self.rating_text()
+        );
+        if let Some(d) = &self.reviewed_on {
+            out += &format!(" {d}");
+        }
+        out += &format!(" {}", self.url);
+        out
+    }
+
+    /// For a spreadsheet cell: `PolitiFact: Pants on Fire (https://...)`.
+    pub fn cell(&self) -> String {
+        let rating = match (&self.rating, &self.rating_value) {
+            (Some(r), _) => r.clone(),
+            (None, Some(v)) => v.clone(),
+            (None, None) => String::new(),
+        };
+        format!(
+            "{}: {rating} ({})",
+            self.publisher.as_deref().unwrap_or("(unnamed publisher)"),
+            self.url
+        )
+    }
+
+    /// The rating as written, with the status it means when that is clear:
+    /// `'Pants on Fire' (= false)`; a bare value (`2/5`) when there is no text.
+    pub fn rating_text(&self) -> String {
+        let written = match (&self.rating, &self.rating_value) {
+            (Some(r), _) => format!("'{r}'"),
+            (None, Some(v)) => match &self.best_rating {
+                Some(b) => format!("{v}/{b}"),
+                None => v.clone(),
+            },
+            (None, None) => "(no rating)".into(),
+        };
+        match &self.rating_status {
+            Some(s) => format!("{written} (= {s})"),
+            None => written,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +225,8 @@ pub struct SearchHit {
     pub snippet: String,
     /// Relevance (higher is better).
     pub score: f64,
+    /// Reviews of the claim published elsewhere (imported), newest first.
+    pub reviews: Vec<ReviewView>,
 }
 
 #[derive(Debug, Clone, Serialize)]

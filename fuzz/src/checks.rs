@@ -609,7 +609,9 @@ fn normalize(r: &Record) -> Record {
             supersedes.dedup();
             *created_at = ms(created_at);
         }
-        Record::Appearance { created_at, .. } | Record::Evidence { created_at, .. } => {
+        Record::Appearance { created_at, .. }
+        | Record::Evidence { created_at, .. }
+        | Record::Review { created_at, .. } => {
             *created_at = ms(created_at);
         }
     }

@@ -124,6 +124,13 @@ pub enum Action {
         stance: u8,
         note: Option<Txt>,
     },
+    /// A review published elsewhere; a few URLs, so that replicas import the same one.
+    AddReview {
+        claim: u8,
+        url: u8,
+        rating: Option<u8>,
+        publisher: Option<Txt>,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -515,6 +522,38 @@ impl World {
                         url: url.as_ref().map(Txt::get),
                         stance: Stance::ALL[*stance as usize % Stance::ALL.len()],
                         note: note.as_ref().map(Txt::get),
+                        created_at,
+                    },
+                    deps,
+                );
+            }
+            Action::AddReview {
+                claim,
+                url,
+                rating,
+                publisher,
+            } => {
+                const RATINGS: &[&str] = &["False", "Pants on Fire!", "Ложь", "Yanlış"];
+                let claim = self.claim(*claim, &mut deps);
+                let url = format!("https://reviews.example/{}", url % 3);
+                let rating = rating.map(|r| RATINGS[r as usize % RATINGS.len()].to_string());
+                self.push(
+                    step,
+                    OpKind::AddReview {
+                        review: claimdb::ops::review_id(&url),
+                        claim,
+                        url,
+                        publisher: publisher.as_ref().map(Txt::get),
+                        publisher_site: None,
+                        title: None,
+                        rating_value: rating.is_none().then(|| "1".to_string()),
+                        rating,
+                        best_rating: None,
+                        worst_rating: None,
+                        reviewed_on: None,
+                        lang: None,
+                        claimant: None,
+                        appearances: Vec::new(),
                         created_at,
                     },
                     deps,

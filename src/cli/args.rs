@@ -90,16 +90,22 @@ pub enum Command {
     },
     /// Export the database
     Export(ExportArgs),
-    /// Import a JSON, JSON Lines or CSV file (all of it, or nothing)
+    /// Import a claimdb JSON, JSON Lines or CSV file, or reviews published elsewhere
+    /// (ClaimReview JSON-LD, an HTML page's JSON-LD, a Fact Check Tools search result): all of
+    /// it, or nothing
     Import {
         /// The file to read, or - for standard input
         file: PathBuf,
-        /// json, jsonl or csv [default: from the file extension]
+        /// json, jsonl, csv or claimreview [default: from the content, then the extension]
         #[arg(long)]
         format: Option<String>,
         /// CSV: keep a leading ' that export put before a formula-like cell
         #[arg(long)]
         raw_cells: bool,
+        /// Reviews: leave out (and list) items without a claim or a rating, and import the
+        /// rest; without it, any such item refuses the whole file
+        #[arg(long)]
+        skip_invalid: bool,
     },
     /// Check that the database is sound and that its log explains every row
     Check,

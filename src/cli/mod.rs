@@ -84,6 +84,118 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// `claimdb import`: the format from `--format`, else from the content (reviews published
+/// elsewhere are told apart from claimdb's own files), else from the extension.
+fn import(
+    store: &mut Store,
+    style: &Style,
+    file: &std::path::Path,
+    format: Option<String>,
+    raw_cells: bool,
+    skip_invalid: bool,
+) -> Result<()> {
+    use std::io::Read;
+    let name = file.display().to_string();
+    let stdin = file == std::path::Path::new("-");
+    let cannot = |e: std::io::Error| claimdb::Error::Invalid(format!("cannot read {name}: {e}"));
+    let mut format: Option<Format> = format.map(|f| f.parse()).transpose()?;
+    // Standard input cannot be read twice: without --format it is read whole to be told.
+    let mut piped: Option<Vec<u8>> = None;
+    if format.is_none() {
+        let head = if stdin {
+            let data = interchange::read_whole(std::io::stdin().lock(), 0, &name)?;
+            let head = data[..data.len().min(4096)].to_vec();
+            piped = Some(data);
+            head
+        } else {
+            let mut head = Vec::new();
+            std::fs::File::open(file)
+                .map_err(cannot)?
+                .take(4096)
+                .read_to_end(&mut head)
+                .map_err(cannot)?;
+            head
+        };
+        format = Format::sniff(&head).or_else(|| Format::from_path(file));
+    }
+    let Some(format) = format else {
+        return Err(claimdb::Error::invalid(format!(
+            "cannot tell the format of {name}; pass --format json, jsonl, csv or claimreview"
+        ))
+        .into());
+    };
+    let opts = ImportOptions { raw_cells };
+    if format == Format::ClaimReview {
+        let data = match piped {
+            Some(d) => d,
+            None if stdin => interchange::read_whole(std::io::stdin().lock(), 0, &name)?,
+            None => {
+                let f = std::fs::File::open(file).map_err(cannot)?;
+                let size = f.metadata().map_err(cannot)?.len();
+                interchange::read_whole(f, size, &name)?
+            }
+        };
+        let feed = interchange::read_review_feed(&name, &data)?;
+        // Each incomplete item on a line of its own; a single one is named in the error.
+        let refused = !feed.invalid.is_empty() && !skip_invalid;
+        if skip_invalid || feed.invalid.len() > 1 {
+            let what = if skip_invalid { "skipped" } else { "refused" };
+            for line in &feed.invalid {
+                eprintln!("claimdb: {}: {what}: {}", p(&name), p(line));
+            }
+        }
+        if refused {
+            let which = match feed.invalid.as_slice() {
+                [one] => format!("{one}: not a complete review"),
+                many => format!(
+                    "{} items are not complete reviews (listed above)",
+                    many.len()
+                ),
+            };
+            return Err(claimdb::Error::Import {
+                path: name,
+                message: format!(
+                    "{which}; nothing was imported; --skip-invalid imports the other {}",
+                    feed.reviews.len()
+                ),
+            }
+            .into());
+        }
+        let sum = interchange::import_reviews(store, &name, &feed)?;
+        style.out(&sum, || {
+            let mut line = format!(
+                "imported {} reviews from {} ({} new claims, {} new sources, {} new articles); {} already present",
+                sum.reviews, feed.kind, sum.claims, sum.sources, sum.articles, sum.already_present
+            );
+            if sum.own_claims > 0 {
+                line += &format!(
+                    "; {} are this database's own claims (its ClaimReview export), left as they are",
+                    sum.own_claims
+                );
+            }
+            if !sum.skipped_invalid.is_empty() {
+                line += &format!("; {} incomplete items skipped", sum.skipped_invalid.len());
+            }
+            line
+        });
+        return Ok(());
+    }
+    let sum = match piped {
+        Some(data) => interchange::import_with(store, &name, &data, format, &opts)?,
+        None => interchange::import_path(store, file, format, &opts)?,
+    };
+    style.out(&sum, || {
+        format!(
+            "imported {} records ({} claims, {} verdicts); {} already present",
+            sum.imported(),
+            sum.claims,
+            sum.verdicts,
+            sum.skipped
+        )
+    });
+    Ok(())
+}
+
 pub(crate) fn clip(s: &str, max: usize) -> String {
     claimdb::text::clip(s, max)
 }
@@ -437,28 +549,8 @@ pub fn run(cli: Cli) -> Result<()> {
             file,
             format,
             raw_cells,
-        } => {
-            let format = match format {
-                Some(f) => f.parse()?,
-                None => Format::from_path(&file).ok_or_else(|| {
-                    claimdb::Error::invalid(format!(
-                        "cannot tell the format of {}; pass --format json, jsonl or csv",
-                        file.display()
-                    ))
-                })?,
-            };
-            let opts = ImportOptions { raw_cells };
-            let sum = interchange::import_path(&mut store, &file, format, &opts)?;
-            style.out(&sum, || {
-                format!(
-                    "imported {} records ({} claims, {} verdicts); {} already present",
-                    sum.imported(),
-                    sum.claims,
-                    sum.verdicts,
-                    sum.skipped
-                )
-            });
-        }
+            skip_invalid,
+        } => import(&mut store, &style, &file, format, raw_cells, skip_invalid)?,
         Command::Check => {
             let (integrity, fk, rebuilt, operations) = store.read_snapshot(|s| {
                 Ok((

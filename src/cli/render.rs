@@ -280,6 +280,21 @@ impl Style {
                 out += "  (* current; they disagree: `claimdb mark` records a verdict that settles it)\n";
             }
         }
+        if !c.reviews.is_empty() {
+            out += "\nreviewed elsewhere (not the desk's verdict):\n";
+            for r in &c.reviews {
+                out += &format!(
+                    "  - {} rated {}{}\n",
+                    p(r.publisher.as_deref().unwrap_or("(unnamed publisher)")),
+                    p(&r.rating_text()),
+                    r.reviewed_on
+                        .as_deref()
+                        .map(|d| format!(" on {d}"))
+                        .unwrap_or_default()
+                );
+                out += &format!("    {}\n", p(&r.url));
+            }
+        }
         if !c.evidence.is_empty() {
             out += "\nevidence:\n";
             for e in &c.evidence {
@@ -357,6 +372,23 @@ impl Style {
                 crate::cli::clip(&h.text, 90),
                 snippet.replace('\n', " ")
             );
+            if !h.reviews.is_empty() {
+                let brief: Vec<String> = h
+                    .reviews
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} {}",
+                            r.publisher.as_deref().unwrap_or("(unnamed publisher)"),
+                            r.rating_text()
+                        )
+                    })
+                    .collect();
+                out += &format!(
+                    "    reviewed elsewhere: {}\n",
+                    p(&crate::cli::clip(&brief.join("; "), 120))
+                );
+            }
         }
         out
     }

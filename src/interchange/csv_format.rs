@@ -29,6 +29,8 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "created_by",
     "deleted",
+    // Reviews published elsewhere, summarised for reading; import ignores it.
+    "external_reviews",
 ];
 
 /// How the CSV export is written.
@@ -85,6 +87,10 @@ pub(super) fn export(
         .position(|c| *c == "tags")
         .expect("a tags column");
     let mut rows = stmt.query([])?;
+    let deleted_at = COLUMNS
+        .iter()
+        .position(|c| *c == "deleted")
+        .expect("a deleted column");
     let mut n = 0;
     while let Some(r) = rows.next()? {
         if let Some(k) = keep {
@@ -93,7 +99,7 @@ pub(super) fn export(
             }
         }
         let mut fields: Vec<String> = Vec::with_capacity(COLUMNS.len());
-        for i in 0..COLUMNS.len() - 1 {
+        for i in 0..deleted_at {
             let v = r.get::<_, Option<String>>(i)?.unwrap_or_default();
             let v = if i == tags_at {
                 let tags: Vec<String> = serde_json::from_str(&v).unwrap_or_default();
@@ -104,13 +110,27 @@ pub(super) fn export(
             fields.push(if raw_cells { v } else { neutralise(v) });
         }
         fields.push(
-            if r.get::<_, bool>(COLUMNS.len() - 1)? {
+            if r.get::<_, bool>(deleted_at)? {
                 "true"
             } else {
                 ""
             }
             .into(),
         );
+        let id = Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default();
+        let reviews = store
+            .external_reviews(&[id])?
+            .remove(&id)
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v.cell())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        fields.push(if raw_cells {
+            reviews
+        } else {
+            neutralise(reviews)
+        });
         w.write_record(&fields).map_err(csv_err)?;
         n += 1;
     }

@@ -2,6 +2,7 @@
 //! for spreadsheets (one row per claim), and schema.org ClaimReview JSON-LD for publishing.
 
 mod claimreview;
+mod claimreview_in;
 mod csv_format;
 mod records;
 
@@ -12,6 +13,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 pub use claimreview::{ClaimReviewOptions, ClaimReviews, Rating, RatingScale, claim_reviews};
+pub use claimreview_in::{ReviewFeed, looks_like_reviews, read_reviews};
 pub use records::{ImportSummary, Record};
 
 use crate::error::{Error, Result};
@@ -52,6 +54,13 @@ impl fmt::Display for Format {
 }
 
 impl Format {
+    /// The format of an input from its first bytes, where they tell: reviews published
+    /// elsewhere (ClaimReview JSON-LD, a fact-check search result, an HTML page) are told
+    /// from claimdb's own JSON and JSON Lines by their content, whatever the file is called.
+    pub fn sniff(head: &[u8]) -> Option<Format> {
+        looks_like_reviews(head).then_some(Format::ClaimReview)
+    }
+
     /// Guess the format of a file from its extension.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_lowercase().as_str() {
@@ -248,8 +257,59 @@ pub fn import_with(
         Format::Csv => {
             csv_format::import(store, data, opts.raw_cells).map_err(|e| relabel(e, name))
         }
-        Format::ClaimReview => Err(claimreview_import()),
+        Format::ClaimReview => {
+            let feed = read_review_feed(name, data)?;
+            if let Some(first) = feed.invalid.first() {
+                return Err(fail(format!(
+                    "{} item(s) are not complete reviews, the first: {first}; nothing was imported",
+                    feed.invalid.len()
+                )));
+            }
+            let sum = import_reviews(store, name, &feed)?;
+            Ok(ImportSummary {
+                sources: sum.sources,
+                articles: sum.articles,
+                claims: sum.claims,
+                appearances: 0,
+                verdicts: 0,
+                evidence: 0,
+                reviews: sum.reviews,
+                skipped: sum.already_present + sum.own_claims,
+            })
+        }
     }
+}
+
+/// Read the reviews in `data` (the contents of `name`): see [`read_reviews`]. Nothing is
+/// written; the items that are not complete reviews are listed in the feed.
+pub fn read_review_feed(name: &str, data: &[u8]) -> Result<ReviewFeed> {
+    if data.len() > records::MAX_DOCUMENT_BYTES {
+        return Err(Error::Import {
+            path: name.to_string(),
+            message: format!(
+                "over the limit of {} MiB for a ClaimReview file; split it",
+                records::MAX_DOCUMENT_BYTES >> 20
+            ),
+        });
+    }
+    read_reviews(data).map_err(|message| Error::Import {
+        path: name.to_string(),
+        message,
+    })
+}
+
+/// Import the complete reviews of `feed` (read from `name`), all of them or none; the
+/// feed's incomplete items are left out. See [`Store::import_reviews`].
+pub fn import_reviews(
+    store: &mut Store,
+    name: &str,
+    feed: &ReviewFeed,
+) -> Result<crate::store::ReviewImportSummary> {
+    let mut sum = store
+        .import_reviews(&feed.reviews)
+        .map_err(|e| relabel(e, name))?;
+    sum.skipped_invalid = feed.invalid.clone();
+    Ok(sum)
 }
 
 /// Import the file at `path` (`-` for standard input) in `format`, all of it or nothing.
@@ -318,8 +378,31 @@ pub fn import_path(
         Format::Csv => {
             csv_format::import(store, input, opts.raw_cells).map_err(|e| relabel(e, &name))
         }
-        Format::ClaimReview => Err(claimreview_import()),
+        Format::ClaimReview => {
+            let data = read_whole(input, size, &name)?;
+            import_with(store, &name, &data, Format::ClaimReview, opts)
+        }
     }
+}
+
+/// The whole of `input` (of `size` bytes when known), up to [`records::MAX_DOCUMENT_BYTES`].
+pub fn read_whole(input: impl Read, size: u64, name: &str) -> Result<Vec<u8>> {
+    let too_big = || Error::Import {
+        path: name.to_string(),
+        message: too_big(),
+    };
+    if size > records::MAX_DOCUMENT_BYTES as u64 {
+        return Err(too_big());
+    }
+    let mut data = Vec::new();
+    input
+        .take(records::MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::Invalid(format!("cannot read {name}: {e}")))?;
+    if data.len() > records::MAX_DOCUMENT_BYTES {
+        return Err(too_big());
+    }
+    Ok(data)
 }
 
 fn import_json(store: &mut Store, name: &str, data: &[u8]) -> Result<ImportSummary> {
@@ -342,10 +425,6 @@ fn too_big() -> String {
         "a JSON document over the limit of {} MiB; export and import JSON Lines (--format jsonl), which has no limit",
         records::MAX_DOCUMENT_BYTES >> 20
     )
-}
-
-fn claimreview_import() -> Error {
-    Error::invalid("claimreview is an export format only; import json, jsonl or csv")
 }
 
 /// A file in the temporary directory holding a copy of an input that cannot be read twice,

@@ -81,6 +81,25 @@ pub enum Record {
         note: Option<String>,
         created_at: DateTime<Utc>,
     },
+    /// A review of the claim published elsewhere (see `OpKind::AddReview`).
+    Review {
+        id: Uuid,
+        claim: Uuid,
+        url: String,
+        publisher: Option<String>,
+        publisher_site: Option<String>,
+        title: Option<String>,
+        rating: Option<String>,
+        rating_value: Option<String>,
+        best_rating: Option<String>,
+        worst_rating: Option<String>,
+        reviewed_on: Option<NaiveDate>,
+        lang: Option<String>,
+        claimant: Option<String>,
+        #[serde(default)]
+        appearances: Vec<String>,
+        created_at: DateTime<Utc>,
+    },
 }
 
 impl Record {
@@ -92,6 +111,7 @@ impl Record {
             Record::Appearance { .. } => 3,
             Record::Verdict { .. } => 4,
             Record::Evidence { .. } => 5,
+            Record::Review { .. } => 6,
         }
     }
 
@@ -110,7 +130,8 @@ impl Record {
         match self {
             Record::Appearance { claim, .. }
             | Record::Verdict { claim, .. }
-            | Record::Evidence { claim, .. } => Some(*claim),
+            | Record::Evidence { claim, .. }
+            | Record::Review { claim, .. } => Some(*claim),
             _ => None,
         }
     }
@@ -122,7 +143,8 @@ impl Record {
             | Record::Claim { id, .. }
             | Record::Appearance { id, .. }
             | Record::Verdict { id, .. }
-            | Record::Evidence { id, .. } => *id,
+            | Record::Evidence { id, .. }
+            | Record::Review { id, .. } => *id,
         }
     }
 
@@ -134,6 +156,7 @@ impl Record {
             "appearances",
             "verdicts",
             "evidence",
+            "reviews",
         ][self.rank() as usize]
     }
 
@@ -153,7 +176,8 @@ impl Record {
             | Record::Claim { created_at, .. }
             | Record::Appearance { created_at, .. }
             | Record::Verdict { created_at, .. }
-            | Record::Evidence { created_at, .. } => created_at,
+            | Record::Evidence { created_at, .. }
+            | Record::Review { created_at, .. } => created_at,
         };
         crate::validate::check_created_at(created)?;
         let check = |what: &str, v: &Option<String>, max: usize| -> Result<()> {
@@ -222,6 +246,12 @@ impl Record {
                     return Err(Error::invalid("evidence needs a url or a note"));
                 }
             }
+            // Every rule of a review is one of its operation.
+            Record::Review { .. } => {
+                if let Some(op) = self.clone().into_review_op() {
+                    crate::validate::change(&op)?;
+                }
+            }
         }
         Ok(())
     }
@@ -243,11 +273,51 @@ impl Record {
                 out.extend(article.map(|a| ("articles", a)));
                 out.extend(via.map(|v| ("sources", v)));
             }
-            Record::Verdict { claim, .. } | Record::Evidence { claim, .. } => {
-                out.push(("claims", *claim))
-            }
+            Record::Verdict { claim, .. }
+            | Record::Evidence { claim, .. }
+            | Record::Review { claim, .. } => out.push(("claims", *claim)),
         }
         out
+    }
+
+    /// The operation that records a review record.
+    fn into_review_op(self) -> Option<OpKind> {
+        match self {
+            Record::Review {
+                id,
+                claim,
+                url,
+                publisher,
+                publisher_site,
+                title,
+                rating,
+                rating_value,
+                best_rating,
+                worst_rating,
+                reviewed_on,
+                lang,
+                claimant,
+                appearances,
+                created_at,
+            } => Some(OpKind::AddReview {
+                review: id,
+                claim,
+                url,
+                publisher,
+                publisher_site,
+                title,
+                rating,
+                rating_value,
+                best_rating,
+                worst_rating,
+                reviewed_on,
+                lang,
+                claimant,
+                appearances,
+                created_at,
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -259,6 +329,8 @@ pub struct ImportSummary {
     pub appearances: usize,
     pub verdicts: usize,
     pub evidence: usize,
+    /// Reviews published elsewhere.
+    pub reviews: usize,
     /// Records whose id was already in the database.
     pub skipped: usize,
 }
@@ -271,6 +343,7 @@ impl ImportSummary {
             + self.appearances
             + self.verdicts
             + self.evidence
+            + self.reviews
     }
 }
 
@@ -734,6 +807,10 @@ fn import_one(
             })?;
             sum.evidence += 1;
         }
+        review @ Record::Review { .. } => {
+            w.emit(review.into_review_op().expect("a review record"))?;
+            sum.reviews += 1;
+        }
     }
     Ok(())
 }
@@ -885,6 +962,30 @@ impl Store {
                     stance: r.get::<_, String>(3)?.parse().unwrap_or(Stance::Context),
                     note: r.get(4)?,
                     created_at: parse_time(r.get(5)?),
+                })
+            },
+        )?;
+        q(
+            "SELECT id, claim_id, url, publisher, publisher_site, title, rating, rating_value,
+                    best_rating, worst_rating, reviewed_on, lang, claimant, appearances, created_at
+             FROM reviews ORDER BY id",
+            &|r| {
+                Ok(Record::Review {
+                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    claim: Uuid::parse_str(&r.get::<_, String>(1)?).unwrap_or_default(),
+                    url: r.get(2)?,
+                    publisher: r.get(3)?,
+                    publisher_site: r.get(4)?,
+                    title: r.get(5)?,
+                    rating: r.get(6)?,
+                    rating_value: r.get(7)?,
+                    best_rating: r.get(8)?,
+                    worst_rating: r.get(9)?,
+                    reviewed_on: opt_date(r.get(10)?),
+                    lang: r.get(11)?,
+                    claimant: r.get(12)?,
+                    appearances: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
+                    created_at: parse_time(r.get(14)?),
                 })
             },
         )?;

@@ -166,7 +166,8 @@ pub fn check_op(member: &Member, op: &Op, now_ms: u64) -> std::result::Result<()
 /// A pushed operation after the checks that need no database.
 enum Checked {
     Refused(OpResult),
-    Ready { op: Op, body: String },
+    // Boxed: an operation is far larger than a refusal.
+    Ready { op: Box<Op>, body: String },
 }
 
 /// How many times a transaction that met a serialization failure, a deadlock or a lost
@@ -367,7 +368,7 @@ impl Core {
         let ready: Vec<&Op> = checked
             .iter()
             .filter_map(|c| match c {
-                Checked::Ready { op, .. } => Some(op),
+                Checked::Ready { op, .. } => Some(&**op),
                 Checked::Refused(_) => None,
             })
             .collect();
@@ -629,7 +630,10 @@ fn check(
         return Ok(Checked::Refused(r.result(Some(op.id))));
     }
     let body = serde_json::to_string(&op).expect("operations serialize");
-    Ok(Checked::Ready { op, body })
+    Ok(Checked::Ready {
+        op: Box::new(op),
+        body,
+    })
 }
 
 /// What the workspace already holds, as far as one push needs to know.

@@ -479,6 +479,78 @@ pub fn apply_deferred(conn: &Connection, op: &Op) -> Result<()> {
                 mark_dirty(conn, &claim.to_string())?;
             }
         }
+        OpKind::AddReview {
+            review,
+            claim,
+            url,
+            publisher,
+            publisher_site,
+            title,
+            rating,
+            rating_value,
+            best_rating,
+            worst_rating,
+            reviewed_on,
+            lang,
+            claimant,
+            appearances,
+            created_at,
+        } => {
+            // A review is shown beside the claim; it never touches the claim's status.
+            let row = vec![
+                Some(crate::text::timestamp(created_at)),
+                Some(claim.to_string()),
+                Some(url.clone()),
+                publisher.clone(),
+                publisher_site.clone(),
+                title.clone(),
+                rating.clone(),
+                rating_value.clone(),
+                best_rating.clone(),
+                worst_rating.clone(),
+                reviewed_on.map(|d| d.to_string()),
+                lang.clone(),
+                claimant.clone(),
+                Some(serde_json::to_string(appearances).expect("strings serialize")),
+            ];
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO reviews (created_at, claim_id, url, publisher,
+                        publisher_site, title, rating, rating_value, best_rating, worst_rating,
+                        reviewed_on, lang, claimant, appearances, id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                )?
+                .execute(rusqlite::params_from_iter(
+                    row.iter()
+                        .cloned()
+                        .chain(std::iter::once(Some(review.to_string()))),
+                ))?;
+            if inserted == 0 {
+                // Two imports of one review: the greater record wins whole.
+                let replaced = replace_if_greater(
+                    conn,
+                    EntityKind::Review,
+                    *review,
+                    "SELECT created_at, claim_id, url, publisher, publisher_site, title, rating,
+                        rating_value, best_rating, worst_rating, reviewed_on, lang, claimant,
+                        appearances FROM reviews WHERE id = ?1",
+                    row.clone(),
+                )?;
+                if replaced.is_some() {
+                    conn.prepare_cached(
+                        "UPDATE reviews SET created_at = ?1, claim_id = ?2, url = ?3,
+                            publisher = ?4, publisher_site = ?5, title = ?6, rating = ?7,
+                            rating_value = ?8, best_rating = ?9, worst_rating = ?10,
+                            reviewed_on = ?11, lang = ?12, claimant = ?13, appearances = ?14
+                         WHERE id = ?15",
+                    )?
+                    .execute(rusqlite::params_from_iter(
+                        row.into_iter()
+                            .chain(std::iter::once(Some(review.to_string()))),
+                    ))?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod merge;
 mod query;
 mod rank;
 mod rebuild;
+mod reviews;
 mod sync;
 pub(crate) mod unique;
 mod write;
@@ -27,6 +28,7 @@ pub use apply::apply;
 pub use conflicts::{Conflicts, FieldConflict, FieldValue};
 pub use query::ClaimFilter;
 pub use rebuild::{FoldedTable, TableDiff};
+pub use reviews::{NewReview, ReviewImportSummary};
 pub use sync::{PULL_COMMIT_PAGES, Pulling, RemoteInfo, check_remote_url};
 pub use write::{
     ClaimEdit, CreatedSource, NewArticle, NewClaim, NewSource, PlacedClaim, sha256_hex,
@@ -43,6 +45,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0005_claim_edits.sql"),
     include_str!("../../schema/0006_creations.sql"),
     include_str!("../../schema/0007_live_claims.sql"),
+    include_str!("../../schema/0008_reviews.sql"),
     include_str!("../../schema/0010_source_merge.sql"),
 ];
 

@@ -609,6 +609,10 @@ impl Store {
             evidence,
             edits,
             conflicts: self.field_conflicts(&id)?,
+            reviews: super::reviews::external_reviews(c, &[uuid(id.clone())])?
+                .into_values()
+                .next()
+                .unwrap_or_default(),
             id: uuid(id),
         })
     }
@@ -738,12 +742,16 @@ impl Store {
                     status,
                     snippet: snippet.replace(['\u{2}', '\u{3}'], "**"),
                     score: *score,
+                    reviews: Vec::new(),
                 })
             })
             .collect();
+        let hit_ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        let mut reviews = super::reviews::external_reviews(c, &hit_ids)?;
         hits.into_iter()
             .map(|mut h| {
                 h.short_id = ids::short(c, Table::Claims, &h.id.to_string())?;
+                h.reviews = reviews.remove(&h.id).unwrap_or_default();
                 Ok(h)
             })
             .collect()

@@ -27,6 +27,7 @@ const FOLDED: &[(&str, &str)] = &[
         "SELECT * FROM verdict_supersedes ORDER BY verdict_id, superseded_id",
     ),
     ("evidence", "SELECT * FROM evidence ORDER BY id"),
+    ("reviews", "SELECT * FROM reviews ORDER BY id"),
     (
         "duplicate_creates",
         "SELECT * FROM duplicate_creates ORDER BY entity_id",

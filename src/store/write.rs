@@ -529,7 +529,7 @@ pub fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
+pub(super) fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
     let claim_text = text::claim_text(&new.text)?;
     let said_on = new
         .said_on
@@ -594,7 +594,7 @@ fn add_claim(w: &mut Writer<'_>, new: &NewClaim) -> Result<Uuid> {
 }
 
 /// The article with this URL or id, created (with just its URL) if it is a URL nobody added.
-fn article_or_create(w: &mut Writer<'_>, input: &str) -> Result<String> {
+pub(super) fn article_or_create(w: &mut Writer<'_>, input: &str) -> Result<String> {
     match resolve_article(w.conn(), input) {
         Ok(id) => Ok(id.to_string()),
         Err(Error::NotFound(_)) if input.contains("://") => {
@@ -619,7 +619,7 @@ fn article_or_create(w: &mut Writer<'_>, input: &str) -> Result<String> {
 }
 
 /// The source called `name` (by name, alias or id), created with `kind` if there is none.
-fn source_or_create(w: &mut Writer<'_>, name: &str, kind: SourceKind) -> Result<Uuid> {
+pub(super) fn source_or_create(w: &mut Writer<'_>, name: &str, kind: SourceKind) -> Result<Uuid> {
     if let Some(id) = find_source(w.conn(), name)? {
         return Ok(id);
     }

@@ -170,6 +170,41 @@ pub struct Claim {
     pub evidence: Vec<Evidence>,
     pub edits: Vec<Edit>,
     pub conflicts: Vec<FieldConflict>,
+    pub reviews: Vec<Review>,
+}
+
+/// A review of a claim published elsewhere.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    pub id: String,
+    pub url: String,
+    pub publisher: Option<String>,
+    pub publisher_site: Option<String>,
+    pub title: Option<String>,
+    pub rating: Option<String>,
+    pub rating_status: Option<String>,
+    pub rating_value: Option<String>,
+    pub best_rating: Option<String>,
+    pub worst_rating: Option<String>,
+    pub reviewed_on: Option<String>,
+    pub lang: Option<String>,
+    pub claimant: Option<String>,
+    pub appearances: Vec<String>,
+    pub created_at: String,
+}
+
+/// What `import` of reviews published elsewhere reports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewImport {
+    pub reviews: usize,
+    pub claims: usize,
+    pub sources: usize,
+    pub articles: usize,
+    pub already_present: usize,
+    pub own_claims: usize,
+    pub skipped_invalid: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +271,7 @@ pub struct Hit {
     pub status: String,
     pub snippet: String,
     pub score: f64,
+    pub reviews: Vec<Review>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,6 +308,7 @@ pub struct ImportSummary {
     pub appearances: usize,
     pub verdicts: usize,
     pub evidence: usize,
+    pub reviews: usize,
     pub skipped: usize,
 }
 
