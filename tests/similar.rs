@@ -101,7 +101,11 @@ fn similar_by_text_survives_rewording_order_case_accents_and_number_words() {
     assert_eq!(r.similar[0].verdicts[0].status, "false");
     assert_eq!(r.similar[0].verdicts[0].author, "tester");
     assert_eq!(r.similar[0].speaker.as_deref(), Some("Ministry of Finance"));
-    assert!(r.similar[0].text.starts_with("The government spent 3,000,000"));
+    assert!(
+        r.similar[0]
+            .text
+            .starts_with("The government spent 3,000,000")
+    );
     assert_eq!(r.similar[0].verdicts[0].id.len(), 36);
     assert!(r.similar[0].short_id.len() >= 8 && ids[0].starts_with(&r.similar[0].short_id));
     assert_eq!(
@@ -370,7 +374,7 @@ fn precision_and_recall_on_the_labelled_pairs_stay_above_their_floors() {
     assert!(r.precision_at_5 >= 0.5, "{r:?}");
     assert!(r.recall_at_5 >= 0.85, "{r:?}");
     assert!(r.top_1 >= 0.45, "{r:?}");
-    assert!(r.by_language.iter().all(|l| l.recall_at_5 >= 0.65), "{r:?}");
+    assert!(r.by_language.iter().all(|l| l.recall_at_5 >= 0.75), "{r:?}");
     // The eval does not touch the user's database.
     assert!(!env.db.exists());
 }

@@ -226,6 +226,8 @@ mod tests {
         assert_eq!(terms("двадцать пять"), vec!["#25"]);
         assert_eq!(terms("yirmi beş"), vec!["#25"]);
         assert_eq!(terms("خمسة وعشرون"), vec!["#25"]);
+        assert_eq!(terms("خمسمائة"), vec!["#500"]);
+        assert_eq!(terms("مئتي"), vec!["#200"]);
         assert_eq!(terms("one hundred and twenty thousand"), vec!["#120000"]);
         assert_eq!(terms("40 percent"), terms("40%"));
         assert_eq!(terms("yüzde 40"), terms("40%"));
