@@ -3,6 +3,7 @@
 //! Layers, each testable alone:
 //! - [`model`] and [`ops`]: the nouns and the operations every write is recorded as;
 //! - [`text`]: limits, name folding, dates and quote anchoring;
+//! - [`similar`]: the terms and score by which claims are found alike;
 //! - [`validate`]: the rules every operation obeys, wherever it was written;
 //! - [`store`]: the SQLite store (no terminal, no HTTP);
 //! - [`interchange`]: JSON, JSON Lines, CSV and ClaimReview import and export;
@@ -20,6 +21,7 @@ pub mod interchange;
 pub mod model;
 pub mod near_names;
 pub mod ops;
+pub mod similar;
 pub mod store;
 pub mod text;
 pub mod validate;

@@ -239,3 +239,18 @@ pub struct LogEntry {
     pub summary: String,
     pub change: serde_json::Value,
 }
+
+/// A claim found like another, with the verdicts it carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarHit {
+    pub id: Uuid,
+    pub short_id: String,
+    /// How alike, from 0 to 1 (1: the same terms).
+    pub score: f64,
+    pub text: String,
+    pub speaker: Option<String>,
+    /// The claim's status, derived from its current verdicts.
+    pub status: String,
+    /// Its current verdicts (those no other verdict supersedes).
+    pub verdicts: Vec<VerdictBrief>,
+}

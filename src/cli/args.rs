@@ -81,6 +81,8 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// The claims most like a claim or a text, with the verdicts they carry
+    Similar(SimilarArgs),
     /// The recorded operations, newest first
     Log {
         /// Only operations about this claim, article or source
@@ -539,4 +541,25 @@ mod tests {
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// A claim's id (or a unique prefix of it), or a text to compare; the words of a text may
+    /// be given unquoted
+    #[arg(value_name = "ID|TEXT", num_args = 0..)]
+    pub query: Vec<String>,
+    /// Compare the words as a text even when they look like a claim id
+    #[arg(long)]
+    pub text: bool,
+    /// How many claims to list
+    #[arg(long, default_value_t = 5)]
+    pub limit: usize,
+    /// List only claims that score at least this, from 0 to 1
+    #[arg(long, default_value_t = 0.0)]
+    pub min_score: f64,
+    /// Measure the matching on a JSON Lines file of labelled claims (precision and recall at
+    /// the top 5); uses a temporary database, not yours
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["query", "text"])]
+    pub eval: Option<PathBuf>,
 }

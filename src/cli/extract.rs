@@ -12,7 +12,7 @@ use uuid::Uuid;
 use claimdb::extract::{self, Candidate, Context, KnownName, input};
 use claimdb::store::{CreatedSource, PlacedClaim};
 use claimdb::text::printable as p;
-use claimdb::views::ArticleView;
+use claimdb::views::{ArticleView, SimilarHit};
 use claimdb::{Error, Store};
 
 use super::args::ExtractArgs;
@@ -152,6 +152,8 @@ struct LoggedClaim {
     text: String,
     speaker: Option<String>,
     via: Option<String>,
+    /// Claims already logged that this one is like (see `claimdb similar`).
+    checked_before: Vec<SimilarHit>,
 }
 
 /// `claimdb extract`.
@@ -357,6 +359,16 @@ fn log(
             }
         })
         .collect();
+    // Like claims already logged, told before these are.
+    let mut before = Vec::with_capacity(picks.len());
+    for k in picks {
+        let hits = match claimdb::text::claim_text(&k.text) {
+            Ok(t) => super::similar::checked_before(store, &t)?,
+            Err(_) => Vec::new(),
+        };
+        super::similar::warn(&hits, &format!("candidate {}", k.index + 1));
+        before.push(hits);
+    }
     let (ids, created_sources) = if placed.is_empty() {
         (Vec::new(), Vec::new())
     } else {
@@ -376,6 +388,7 @@ fn log(
             text: k.text.clone(),
             speaker: k.speaker.clone(),
             via: cands[k.index].via.clone(),
+            checked_before: std::mem::take(&mut before[i]),
         });
     }
     Ok(Logged {

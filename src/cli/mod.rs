@@ -7,6 +7,7 @@ mod extract;
 mod output;
 mod render;
 mod serve;
+mod similar;
 mod sync;
 
 use std::path::PathBuf;
@@ -239,6 +240,9 @@ pub fn run(cli: Cli) -> Result<()> {
             clap_complete::generate(*shell, &mut Cli::command(), "claimdb", &mut script);
             return output::print_bytes(&script);
         }
+        Command::Similar(a) if a.eval.is_some() => {
+            return similar::eval(style, a.eval.as_deref().expect("matched"));
+        }
         Command::Extract(a) if a.eval.is_some() => {
             extract::check_args(a)?;
             return extract::eval(style, a.eval.as_deref().expect("matched"));
@@ -468,6 +472,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 style.hits(&hits)
             });
         }
+        Command::Similar(a) => similar::run(&store, style, a)?,
         Command::Log { id, limit } => {
             let entries = store.log(id.as_deref(), limit)?;
             style.out(&serde_json::json!({ "operations": entries }), || {
@@ -646,6 +651,12 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
             note,
             ..
         } => {
+            // Like claims already logged, told before this one is.
+            let before = match claimdb::text::claim_text(&text) {
+                Ok(t) => similar::checked_before(store, &t)?,
+                Err(_) => Vec::new(),
+            };
+            similar::warn(&before, "this claim");
             let id = store.add_claim(NewClaim {
                 text,
                 speaker,
@@ -658,7 +669,10 @@ fn claim(store: &mut Store, style: Style, cmd: ClaimCmd) -> Result<()> {
                 note,
                 ..Default::default()
             })?;
-            show_claim(store, style, &id.to_string(), "added")?;
+            let v = store.claim_show(&id.to_string())?;
+            let mut doc = serde_json::to_value(&v).expect("views serialize");
+            doc["checked_before"] = serde_json::to_value(&before).expect("views serialize");
+            style.out(&doc, || claim_line(&v, "added"));
         }
         ClaimCmd::Appear {
             id,
@@ -846,14 +860,7 @@ fn refuse_empty(cmd: &Command) -> Result<()> {
 /// After a write: the claim as JSON, or one line saying what happened.
 fn show_claim(store: &Store, style: Style, id: &str, verb: &str) -> Result<()> {
     let v = store.claim_show(id)?;
-    style.out(&v, || {
-        format!(
-            "{verb} claim {} [{}] {}",
-            v.short_id,
-            v.status,
-            clip(&v.text, 70)
-        )
-    });
+    style.out(&v, || claim_line(&v, verb));
     Ok(())
 }
 
@@ -884,4 +891,14 @@ fn man(dir: Option<&std::path::Path>) -> Result<()> {
     }
     eprintln!("wrote {} manual pages to {}", written.len(), dir.display());
     Ok(())
+}
+
+/// "added claim 3f2a9c1e [unverified] The plane ..."
+fn claim_line(v: &claimdb::views::ClaimView, verb: &str) -> String {
+    format!(
+        "{verb} claim {} [{}] {}",
+        v.short_id,
+        v.status,
+        clip(&v.text, 70)
+    )
 }

@@ -829,7 +829,8 @@ pub fn flush_search(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Rewrite the claim's full-text row from its text, quotes, notes and source names.
+/// Rewrite the claim's full-text row from its text, quotes, notes and source names, and its
+/// rows in the similar-claims index from its text.
 fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
     let Some((rowid, text, speaker, deleted)): Option<(i64, String, Option<String>, bool)> = conn
         .prepare_cached("SELECT rowid, text, speaker_id, deleted FROM claims WHERE id = ?1")?
@@ -840,6 +841,7 @@ fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
     else {
         return Ok(());
     };
+    super::similar::reindex(conn, rowid, (!deleted).then_some(text.as_str()))?;
     let collect = |sql: &str, sep: &str, args: &[&dyn rusqlite::ToSql]| -> Result<String> {
         let parts: Vec<String> = conn
             .prepare_cached(sql)?

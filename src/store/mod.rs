@@ -9,6 +9,7 @@ mod query;
 mod rank;
 mod rebuild;
 mod reviews;
+mod similar;
 mod sync;
 pub(crate) mod unique;
 mod write;
@@ -29,6 +30,7 @@ pub use conflicts::{Conflicts, FieldConflict, FieldValue};
 pub use query::ClaimFilter;
 pub use rebuild::{FoldedTable, TableDiff};
 pub use reviews::{NewReview, ReviewImportSummary};
+pub use similar::Like;
 pub use sync::{PULL_COMMIT_PAGES, Pulling, RemoteInfo, check_remote_url};
 pub use write::{
     ClaimEdit, CreatedSource, NewArticle, NewClaim, NewSource, PlacedClaim, sha256_hex,
@@ -46,14 +48,26 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../schema/0006_creations.sql"),
     include_str!("../../schema/0007_live_claims.sql"),
     include_str!("../../schema/0008_reviews.sql"),
+    include_str!("../../schema/0009_similar.sql"),
     include_str!("../../schema/0010_source_merge.sql"),
 ];
+
+/// A migration: its SQL, and for the one that adds the similar-claims index, the Rust that
+/// fills it (its terms come from the text rules, not from SQL).
+fn migration(sql: &'static str) -> M<'static> {
+    if sql.contains("CREATE TABLE similar_docs") {
+        return M::up_with_hook(sql, |tx: &rusqlite::Transaction| {
+            similar::index_all(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
+        });
+    }
+    M::up(sql)
+}
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = MIGRATION_SQL.len();
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| migration(sql)).collect()));
 
 /// The migrations, for validation in tests.
 pub fn migrations() -> &'static Migrations<'static> {

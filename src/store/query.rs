@@ -457,7 +457,7 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    fn verdicts(&self, claim: &str) -> Result<Vec<VerdictView>> {
+    pub(super) fn verdicts(&self, claim: &str) -> Result<Vec<VerdictView>> {
         let c = &self.conn;
         let mut out: Vec<VerdictView> = c
             .prepare_cached(

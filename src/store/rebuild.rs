@@ -49,6 +49,16 @@ const FOLDED: &[(&str, &str)] = &[
         "SELECT c.id, f.text, f.quotes, f.notes, f.names, f.alt
          FROM claim_fts f JOIN claims c ON c.rowid = f.rowid ORDER BY c.id",
     ),
+    (
+        "similar_docs",
+        "SELECT c.id, d.terms FROM similar_docs d JOIN claims c ON c.rowid = d.claim ORDER BY c.id",
+    ),
+    (
+        "similar_postings",
+        "SELECT p.term, c.id FROM similar_postings p JOIN claims c ON c.rowid = p.claim
+         ORDER BY p.term, c.id",
+    ),
+    ("similar_df", "SELECT * FROM similar_df ORDER BY term"),
 ];
 
 /// A table whose rebuilt contents differ from the live ones.
