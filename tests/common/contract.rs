@@ -170,6 +170,22 @@ pub struct Claim {
     pub evidence: Vec<Evidence>,
     pub edits: Vec<Edit>,
     pub conflicts: Vec<FieldConflict>,
+    /// Only from `claim add`: the logged claims it is like.
+    #[serde(default)]
+    pub checked_before: Option<Vec<Similar>>,
+}
+
+/// A claim found like another (`similar`, and `checked_before` of `claim add`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Similar {
+    pub id: String,
+    pub short_id: String,
+    pub score: f64,
+    pub text: String,
+    pub speaker: Option<String>,
+    pub status: String,
+    pub verdicts: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
