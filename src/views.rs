@@ -253,4 +253,6 @@ pub struct SimilarHit {
     pub status: String,
     /// Its current verdicts (those no other verdict supersedes).
     pub verdicts: Vec<VerdictBrief>,
+    /// Reviews of it published elsewhere (imported), newest first.
+    pub reviews: Vec<ReviewView>,
 }

@@ -42,6 +42,8 @@ struct LoggedClaim {
     text: String,
     speaker: Option<String>,
     via: Option<String>,
+    /// Claims already logged that this one is like (tests/similar.rs checks them).
+    checked_before: Vec<common::contract::Similar>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -443,6 +445,8 @@ fn accepted_candidates_are_logged_where_they_were_found() {
     let doc: Accepted = env.typed(&["extract", url, "--accept", &n.to_string()]);
     assert!(!doc.dry_run);
     assert_eq!(doc.claims.len(), 1);
+    // Nothing was logged before it.
+    assert!(doc.claims[0].checked_before.is_empty());
     let id = doc.claims[0].id.clone().expect("an id");
     let claim: Claim = env.typed(&["claim", "show", &id]);
     assert_eq!(claim.text, "Prices will fall");

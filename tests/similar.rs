@@ -26,6 +26,7 @@ struct Hit {
     speaker: Option<String>,
     status: String,
     verdicts: Vec<Verdict>,
+    reviews: Vec<common::contract::Review>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -377,4 +378,44 @@ fn precision_and_recall_on_the_labelled_pairs_stay_above_their_floors() {
     assert!(r.by_language.iter().all(|l| l.recall_at_5 >= 0.75), "{r:?}");
     // The eval does not touch the user's database.
     assert!(!env.db.exists());
+}
+
+#[test]
+fn imported_fact_checks_are_found_with_their_reviews() {
+    let env = Env::new();
+    let feed = env.path("feed.json");
+    std::fs::write(
+        &feed,
+        r#"{"claims": [{"text": "Власти закрыли все школы в Казани на месяц",
+             "claimant": "Новости Поволжья",
+             "claimReview": [{"publisher": {"name": "Проверено"},
+                              "url": "https://provereno.example/kazan-schools",
+                              "reviewDate": "2025-02-16T00:00:00Z",
+                              "textualRating": "False"}]}]}"#,
+    )
+    .unwrap();
+    env.ok(&["import", feed.to_str().unwrap()]);
+    let found = similar(&env, &["на месяц в Казани закрыли все школы"]);
+    let hit = found.similar.first().expect("the imported claim is found");
+    assert_eq!(hit.text, "Власти закрыли все школы в Казани на месяц");
+    assert_eq!(
+        hit.status, "unverified",
+        "a review is not the desk's verdict"
+    );
+    assert_eq!(hit.reviews.len(), 1, "{hit:?}");
+    assert_eq!(hit.reviews[0].publisher.as_deref(), Some("Проверено"));
+    assert_eq!(hit.reviews[0].rating_status.as_deref(), Some("false"));
+
+    let text = env.ok(&["similar", "на месяц в Казани закрыли все школы"]);
+    assert!(text.contains("reviewed elsewhere: Проверено"), "{text}");
+    // Logging it again tells the user it was checked elsewhere.
+    let out = env
+        .cmd()
+        .args(["claim", "add", "Все школы в Казани закрыты на месяц"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("checked before?"), "{stderr}");
+    assert!(stderr.contains("reviewed elsewhere: Проверено"), "{stderr}");
 }

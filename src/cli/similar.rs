@@ -101,6 +101,17 @@ pub fn line(h: &SimilarHit) -> String {
     if let Some(s) = &h.speaker {
         out += &format!(" — {}", clip(s, 40));
     }
+    if !h.reviews.is_empty() {
+        let each: Vec<String> = h
+            .reviews
+            .iter()
+            .map(|r| {
+                let publisher = r.publisher.as_deref().unwrap_or("(unnamed publisher)");
+                p(&format!("{publisher} {}", r.rating_text())).to_string()
+            })
+            .collect();
+        out += &format!("\n        reviewed elsewhere: {}", each.join("; "));
+    }
     out
 }
 

@@ -821,9 +821,11 @@ pub fn flush_search(conn: &Connection) -> Result<()> {
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let mut similar = super::similar::Batch::default();
     for c in &dirty {
-        reindex_claim(conn, c)?;
+        reindex_claim(conn, c, &mut similar)?;
     }
+    similar.write(conn)?;
     conn.prepare_cached("DELETE FROM temp.dirty_claims")?
         .execute([])?;
     Ok(())
@@ -831,7 +833,11 @@ pub fn flush_search(conn: &Connection) -> Result<()> {
 
 /// Rewrite the claim's full-text row from its text, quotes, notes and source names, and its
 /// rows in the similar-claims index from its text.
-fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
+fn reindex_claim(
+    conn: &Connection,
+    claim: &str,
+    similar: &mut super::similar::Batch,
+) -> Result<()> {
     let Some((rowid, text, speaker, deleted)): Option<(i64, String, Option<String>, bool)> = conn
         .prepare_cached("SELECT rowid, text, speaker_id, deleted FROM claims WHERE id = ?1")?
         .query_row([claim], |r| {
@@ -841,7 +847,7 @@ fn reindex_claim(conn: &Connection, claim: &str) -> Result<()> {
     else {
         return Ok(());
     };
-    super::similar::reindex(conn, rowid, (!deleted).then_some(text.as_str()))?;
+    similar.reindex(conn, rowid, (!deleted).then_some(text.as_str()))?;
     let collect = |sql: &str, sep: &str, args: &[&dyn rusqlite::ToSql]| -> Result<String> {
         let parts: Vec<String> = conn
             .prepare_cached(sql)?

@@ -21,40 +21,84 @@ const CANDIDATES: usize = 100;
 /// The `similar_df` row that counts indexed claims.
 const COUNT_ROW: i64 = 0;
 
-/// Bring a claim's index rows up to date: `text` is its text, or `None` when it is deleted.
-/// Nothing is written when its terms did not change.
-pub(super) fn reindex(conn: &Connection, rowid: i64, text: Option<&str>) -> Result<()> {
-    let old: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT terms FROM similar_docs WHERE claim = ?1")?
-        .query_row([rowid], |r| r.get(0))
-        .optional()?;
-    let new = text.map(term_ids);
-    if let (Some(o), Some(n)) = (&old, &new)
-        && unpack(o) == *n
-    {
-        return Ok(());
+/// Changes to the posting lists and counts, gathered over many claims and written sorted
+/// (by term, then claim) in one pass: inserting one claim's terms as they come lands each on
+/// a different page of a large index. At most [`BATCH_POSTINGS`] are held at a time.
+#[derive(Default)]
+pub(super) struct Batch {
+    add: Vec<(i64, i64)>,
+    remove: Vec<(i64, i64)>,
+    counts: HashMap<i64, i64>,
+}
+
+/// Posting changes held in memory before they are written (16 bytes each).
+const BATCH_POSTINGS: usize = 1 << 20;
+
+impl Batch {
+    /// Bring a claim's index rows up to date: `text` is its text, or `None` when it is
+    /// deleted. Nothing changes when its terms did not.
+    pub(super) fn reindex(
+        &mut self,
+        conn: &Connection,
+        rowid: i64,
+        text: Option<&str>,
+    ) -> Result<()> {
+        let old: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT terms FROM similar_docs WHERE claim = ?1")?
+            .query_row([rowid], |r| r.get(0))
+            .optional()?;
+        let old = old.map(|b| unpack(&b));
+        let new = text.map(term_ids);
+        if old == new {
+            return Ok(());
+        }
+        let (before, after) = (old.as_deref().unwrap_or(&[]), new.as_deref().unwrap_or(&[]));
+        for t in before.iter().filter(|t| after.binary_search(t).is_err()) {
+            self.remove.push((*t, rowid));
+            *self.counts.entry(*t).or_default() -= 1;
+        }
+        for t in after.iter().filter(|t| before.binary_search(t).is_err()) {
+            self.add.push((*t, rowid));
+            *self.counts.entry(*t).or_default() += 1;
+        }
+        let docs = i64::from(new.is_some()) - i64::from(old.is_some());
+        *self.counts.entry(COUNT_ROW).or_default() += docs;
+        match &new {
+            Some(n) => conn
+                .prepare_cached(
+                    "INSERT INTO similar_docs (claim, terms) VALUES (?1, ?2)
+                     ON CONFLICT (claim) DO UPDATE SET terms = excluded.terms",
+                )?
+                .execute(params![rowid, pack(n)])?,
+            None => conn
+                .prepare_cached("DELETE FROM similar_docs WHERE claim = ?1")?
+                .execute([rowid])?,
+        };
+        if self.add.len() + self.remove.len() >= BATCH_POSTINGS {
+            self.write(conn)?;
+        }
+        Ok(())
     }
-    if let Some(o) = &old {
-        for t in unpack(o) {
+
+    /// Write what was gathered.
+    pub(super) fn write(&mut self, conn: &Connection) -> Result<()> {
+        self.remove.sort_unstable();
+        for (t, c) in self.remove.drain(..) {
             conn.prepare_cached("DELETE FROM similar_postings WHERE term = ?1 AND claim = ?2")?
-                .execute(params![t, rowid])?;
-            count(conn, t, -1)?;
+                .execute(params![t, c])?;
         }
-        count(conn, COUNT_ROW, -1)?;
-        conn.prepare_cached("DELETE FROM similar_docs WHERE claim = ?1")?
-            .execute([rowid])?;
-    }
-    if let Some(n) = &new {
-        conn.prepare_cached("INSERT INTO similar_docs (claim, terms) VALUES (?1, ?2)")?
-            .execute(params![rowid, pack(n)])?;
-        for t in n {
+        self.add.sort_unstable();
+        for (t, c) in self.add.drain(..) {
             conn.prepare_cached("INSERT INTO similar_postings (term, claim) VALUES (?1, ?2)")?
-                .execute(params![t, rowid])?;
-            count(conn, *t, 1)?;
+                .execute(params![t, c])?;
         }
-        count(conn, COUNT_ROW, 1)?;
+        let mut counts: Vec<(i64, i64)> = self.counts.drain().filter(|(_, n)| *n != 0).collect();
+        counts.sort_unstable();
+        for (t, by) in counts {
+            count(conn, t, by)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Add `by` to a term's claim count; a count that reaches 0 is removed, so the table is the
@@ -78,10 +122,11 @@ pub(super) fn index_all(conn: &Connection) -> Result<()> {
         .prepare("SELECT rowid, text FROM claims WHERE NOT deleted ORDER BY rowid")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    let mut batch = Batch::default();
     for (rowid, text) in claims {
-        reindex(conn, rowid, Some(&text))?;
+        batch.reindex(conn, rowid, Some(&text))?;
     }
-    Ok(())
+    batch.write(conn)
 }
 
 /// What to find claims like.
@@ -221,7 +266,13 @@ impl Store {
                 speaker,
                 status,
                 verdicts,
+                reviews: Vec::new(),
             });
+        }
+        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        let mut reviews = self.external_reviews(&ids)?;
+        for h in &mut hits {
+            h.reviews = reviews.remove(&h.id).unwrap_or_default();
         }
         Ok(hits)
     }

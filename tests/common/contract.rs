@@ -171,6 +171,9 @@ pub struct Claim {
     pub edits: Vec<Edit>,
     pub conflicts: Vec<FieldConflict>,
     pub reviews: Vec<Review>,
+    /// Only from `claim add`: the logged claims it is like.
+    #[serde(default)]
+    pub checked_before: Option<Vec<Similar>>,
 }
 
 /// A review of a claim published elsewhere.
@@ -205,6 +208,20 @@ pub struct ReviewImport {
     pub already_present: usize,
     pub own_claims: usize,
     pub skipped_invalid: Vec<String>,
+}
+
+/// A claim found like another (`similar`, and `checked_before` of `claim add`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Similar {
+    pub id: String,
+    pub short_id: String,
+    pub score: f64,
+    pub text: String,
+    pub speaker: Option<String>,
+    pub status: String,
+    pub verdicts: Vec<serde_json::Value>,
+    pub reviews: Vec<Review>,
 }
 
 #[derive(Debug, Deserialize)]
