@@ -194,6 +194,16 @@ impl Store {
 
     /// Let the writes that follow create a source whose name nearly matches another source's
     /// (`--new-source`); by default such a name is refused with the suggestion.
+    /// Run `f` with near matches of source names allowed (imports take names as given), then
+    /// put the setting back as it was.
+    pub(crate) fn with_new_sources<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> T {
+        let allowed = self.new_sources;
+        self.new_sources = true;
+        let done = f(self);
+        self.new_sources = allowed;
+        done
+    }
+
     pub fn allow_new_sources(&mut self, allow: bool) {
         self.new_sources = allow;
     }

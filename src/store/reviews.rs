@@ -71,16 +71,14 @@ impl Store {
     /// refused review refuses all of them, the error naming its label.
     pub fn import_reviews(&mut self, reviews: &[NewReview]) -> Result<ReviewImportSummary> {
         // Claimants are taken as the reviews name them; `source merge` joins duplicates.
-        let allowed = self.new_sources;
-        self.new_sources = true;
-        let done = self.import_review_list(reviews);
-        self.new_sources = allowed;
-        done
+        self.with_new_sources(|store| store.import_review_list(reviews))
     }
 
     fn import_review_list(&mut self, reviews: &[NewReview]) -> Result<ReviewImportSummary> {
         self.write_bulk(reviews.len() * 4, |w| {
             let mut sum = ReviewImportSummary::default();
+            let sources = count(w.conn(), "SELECT count(*) FROM sources")?;
+            let articles = count(w.conn(), "SELECT count(*) FROM articles")?;
             for r in reviews {
                 import_one(w, r, &mut sum).map_err(|e| match e {
                     Error::Invalid(m) | Error::NotFound(m) | Error::Ambiguous(m) => {
@@ -89,6 +87,8 @@ impl Store {
                     other => other,
                 })?;
             }
+            sum.sources = (count(w.conn(), "SELECT count(*) FROM sources")? - sources) as usize;
+            sum.articles = (count(w.conn(), "SELECT count(*) FROM articles")? - articles) as usize;
             Ok(sum)
         })
     }
@@ -156,10 +156,6 @@ fn import_one(w: &mut Writer<'_>, r: &NewReview, sum: &mut ReviewImportSummary) 
         .query_row([claim.to_string()], |r| r.get(0))
         .optional()?;
     if claim_here.is_none() {
-        let (sources, articles) = (
-            count(w.conn(), "SELECT count(*) FROM sources")?,
-            count(w.conn(), "SELECT count(*) FROM articles")?,
-        );
         if let Some(name) = &claimant {
             write::source_or_create(w, name, r.claimant_kind.unwrap_or(SourceKind::Person))?;
         }
@@ -186,8 +182,6 @@ fn import_one(w: &mut Writer<'_>, r: &NewReview, sum: &mut ReviewImportSummary) 
             })?;
         }
         sum.claims += 1;
-        sum.sources += (count(w.conn(), "SELECT count(*) FROM sources")? - sources) as usize;
-        sum.articles += (count(w.conn(), "SELECT count(*) FROM articles")? - articles) as usize;
     }
     let created_at = w.now();
     w.emit(OpKind::AddReview {

@@ -217,11 +217,7 @@ impl Store {
         rows: impl IntoIterator<Item = Result<(usize, NewClaim)>>,
     ) -> Result<crate::interchange::ImportSummary> {
         // An import takes names as the file gives them; `source merge` joins duplicates.
-        let allowed = self.new_sources;
-        self.new_sources = true;
-        let done = self.import_rows(rows);
-        self.new_sources = allowed;
-        done
+        self.with_new_sources(|store| store.import_rows(rows))
     }
 
     fn import_rows(
