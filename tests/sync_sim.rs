@@ -235,7 +235,16 @@ impl Replica {
         let store = self
             .store
             .get_or_insert_with(|| Store::open(&self.path, Some(&self.user)).unwrap());
-        client::sync(store, "origin", &mut self.net, 50, 100, &mut |_, _, _| {}).map(|_| ())
+        client::sync(
+            store,
+            "origin",
+            &mut self.net,
+            50,
+            100,
+            Default::default(),
+            &mut |_, _, _| {},
+        )
+        .map(|_| ())
     }
 
     fn claim_ids(&mut self) -> Vec<String> {

@@ -130,12 +130,16 @@ pub enum Command {
         remote: Option<String>,
         #[command(flatten)]
         sizes: TransferSizes,
+        #[command(flatten)]
+        join: JoinFlags,
     },
     /// Push, then pull [default remote: origin]
     Sync {
         remote: Option<String>,
         #[command(flatten)]
         sizes: TransferSizes,
+        #[command(flatten)]
+        join: JoinFlags,
     },
     /// Disputed claims and fields edited concurrently
     Conflicts,
@@ -184,6 +188,29 @@ pub struct TransferSizes {
     /// Operations per pulled page (at most 5000)
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=5000))]
     pub page: u64,
+}
+
+/// How an empty database joins a workspace: by default, from the server's snapshot when the
+/// log holds 10,000 operations or more, or when an earlier join was interrupted.
+#[derive(Debug, Args)]
+pub struct JoinFlags {
+    /// Join from the server's snapshot whenever this database is empty
+    #[arg(long, conflicts_with = "no_snapshot")]
+    pub snapshot: bool,
+    /// Replay the whole log instead of starting from the server's snapshot
+    #[arg(long)]
+    pub no_snapshot: bool,
+}
+
+impl JoinFlags {
+    pub fn mode(&self) -> claimdb::sync::snapshot::JoinMode {
+        use claimdb::sync::snapshot::JoinMode;
+        match (self.snapshot, self.no_snapshot) {
+            (true, _) => JoinMode::Always,
+            (_, true) => JoinMode::Never,
+            _ => JoinMode::Auto,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

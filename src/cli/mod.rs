@@ -618,15 +618,38 @@ pub fn run(cli: Cli) -> Result<()> {
             });
         }
         Command::Remote(cmd) => sync::remote(&mut store, style, cmd)?,
-        Command::Push { remote, sizes } => {
-            sync::transfer(&mut store, style, remote, sizes, sync::Direction::Push)?
-        }
-        Command::Pull { remote, sizes } => {
-            sync::transfer(&mut store, style, remote, sizes, sync::Direction::Pull)?
-        }
-        Command::Sync { remote, sizes } => {
-            sync::transfer(&mut store, style, remote, sizes, sync::Direction::Both)?
-        }
+        Command::Push { remote, sizes } => sync::transfer(
+            &mut store,
+            style,
+            remote,
+            sizes,
+            Default::default(),
+            sync::Direction::Push,
+        )?,
+        Command::Pull {
+            remote,
+            sizes,
+            join,
+        } => sync::transfer(
+            &mut store,
+            style,
+            remote,
+            sizes,
+            join.mode(),
+            sync::Direction::Pull,
+        )?,
+        Command::Sync {
+            remote,
+            sizes,
+            join,
+        } => sync::transfer(
+            &mut store,
+            style,
+            remote,
+            sizes,
+            join.mode(),
+            sync::Direction::Both,
+        )?,
         Command::Conflicts => sync::conflicts(&store, style)?,
         Command::Demo
         | Command::Completions { .. }

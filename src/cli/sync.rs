@@ -217,6 +217,7 @@ pub fn transfer(
     style: Style,
     remote: Option<String>,
     sizes: TransferSizes,
+    join: claimdb::sync::snapshot::JoinMode,
     dir: Direction,
 ) -> Result<()> {
     let (batch, page) = (sizes.batch as usize, sizes.page as usize);
@@ -239,7 +240,7 @@ pub fn transfer(
         bar.set_position(done);
     };
     let summary = match dir {
-        Direction::Both => client::sync(store, &name, &mut t, batch, page, &mut progress)?,
+        Direction::Both => client::sync(store, &name, &mut t, batch, page, join, &mut progress)?,
         Direction::Push => {
             let p = client::push(store, &name, &mut t, batch, &mut progress)?;
             SyncSummary {
@@ -255,12 +256,13 @@ pub fn transfer(
             }
         }
         Direction::Pull => {
-            let p = client::pull(store, &name, &mut t, page, &mut progress)?;
+            let p = client::pull(store, &name, &mut t, page, join, &mut progress)?;
             SyncSummary {
                 remote: name.clone(),
                 pulled: p.pulled,
                 head: p.head,
                 conflicts: store.conflict_count(&p.touched)?,
+                joined: p.joined,
                 ..Default::default()
             }
         }
@@ -277,7 +279,21 @@ pub fn transfer(
         );
     }
     style.out(&summary, || {
-        let mut s = format!(
+        let mut s = String::new();
+        if let Some(j) = &summary.joined {
+            s += &format!(
+                "{}: joined from the server's snapshot up to #{} ({:.1} MB{}, checked)\n",
+                summary.remote,
+                j.seq,
+                j.bytes as f64 / 1e6,
+                if j.resumed_from > 0 {
+                    format!(", resumed at {:.1} MB", j.resumed_from as f64 / 1e6)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        s += &format!(
             "{}: pushed {}, pulled {}, remote at #{}",
             summary.remote, summary.pushed, summary.pulled, summary.head
         );

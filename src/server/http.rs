@@ -155,12 +155,26 @@ pub fn router(
     let mut app = Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
+        .route("/v1/workspaces/{workspace}/snapshot", get(snapshot))
         .with_state(state);
     if let Some(board) = board {
         app = app.merge(super::board::routes(board));
     }
     app.fallback(not_found)
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .compress_when(
+                    // Snapshots are sent as they are: compressing a database of gigabytes
+                    // would cost more than sending it, and it can be resumed by byte.
+                    tower_http::compression::Predicate::and(
+                        tower_http::compression::predicate::DefaultPredicate::new(),
+                        tower_http::compression::predicate::NotForContentType::const_new(
+                            SNAPSHOT_TYPE,
+                        ),
+                    ),
+                ),
+        )
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
@@ -297,6 +311,102 @@ async fn pull(
     let limit = limit.clamp(1, MAX_PAGE);
     let page = s.core.pull_json(&m, after, limit).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
+}
+
+/// The media type of a snapshot: an SQLite database file.
+const SNAPSHOT_TYPE: &str = "application/vnd.sqlite3";
+
+/// `GET /v1/workspaces/{workspace}/snapshot`: 200 with the workspace replica's file, or 206
+/// from `Range: bytes=N-` when `If-Range` names the snapshot being resumed (by its ETag,
+/// the SHA-256); 404 `no_snapshot` when the log is empty or the replica is being built (the
+/// member replays the log), 401, 403. Headers: `X-Claimdb-Snapshot-Seq` (the log's sequence
+/// number it holds everything up to) and `ETag` (its SHA-256).
+async fn snapshot(
+    State(s): State<Shared>,
+    Peer(peer): Peer,
+    workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let workspace = workspace_name(workspace)?;
+    let m = authenticate(&s, peer, &headers).await?;
+    in_workspace(&m, &workspace)?;
+    let none = |why: &str| {
+        Ok(error_response(
+            StatusCode::NOT_FOUND,
+            "no_snapshot",
+            format!("no snapshot of '{workspace}': {why}; pull the log instead"),
+        ))
+    };
+    let Some(board) = &s.board else {
+        return none("this server keeps no replicas");
+    };
+    let header = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    // `Range: bytes=N-` with `If-Range: "SHA"`: the rest of that snapshot, if still kept.
+    let resume = match (header(header::RANGE), header(header::IF_RANGE)) {
+        (Some(range), Some(tag)) => range
+            .strip_prefix("bytes=")
+            .and_then(|r| r.strip_suffix('-'))
+            .and_then(|r| r.parse::<u64>().ok())
+            .map(|at| (at, tag.trim_matches('"').to_string())),
+        _ => None,
+    };
+    let mut from = 0;
+    let mut file = None;
+    if let Some((at, sha)) = resume
+        && let Some(f) = board.snapshot_by_sha(&workspace, &sha).await
+        && at < f.len
+    {
+        from = at;
+        file = Some(f);
+    }
+    let file = match file {
+        Some(f) => f,
+        None => match board.snapshot(&workspace).await? {
+            Some(f) => f,
+            None => return none("the log is empty, or the server is still reading it"),
+        },
+    };
+    let mut f = tokio::fs::File::open(&file.path)
+        .await
+        .map_err(|e| ServerError::Internal(format!("snapshot {}: {e}", file.path.display())))?;
+    if from > 0 {
+        use tokio::io::AsyncSeekExt;
+        f.seek(std::io::SeekFrom::Start(from))
+            .await
+            .map_err(|e| ServerError::Internal(format!("snapshot: {e}")))?;
+    }
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 1 << 20));
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    let value = |v: String| header::HeaderValue::from_str(&v).expect("ASCII header value");
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(SNAPSHOT_TYPE),
+    );
+    h.insert(header::CONTENT_LENGTH, value((file.len - from).to_string()));
+    h.insert(header::ETAG, value(format!("\"{}\"", file.sha256)));
+    h.insert(
+        header::ACCEPT_RANGES,
+        header::HeaderValue::from_static("bytes"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    h.insert("x-claimdb-snapshot-seq", value(file.seq.to_string()));
+    if from > 0 {
+        h.insert(
+            header::CONTENT_RANGE,
+            value(format!("bytes {from}-{}/{}", file.len - 1, file.len)),
+        );
+        *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    Ok(r)
 }
 
 /// `POST /v1/workspaces/{workspace}/ops`: 200 (per-op results), 400, 401, 403, 413.

@@ -10,6 +10,7 @@ mod rank;
 mod rebuild;
 mod reviews;
 mod similar;
+mod snapshot;
 mod sync;
 pub(crate) mod unique;
 mod write;

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use super::protocol::{
     ErrorBody, MAX_BATCH, OpStatus, PullResponse, PushRequest, PushResponse, Role, WhoAmI,
 };
+use super::snapshot::{JOIN_MIN_OPS, JoinMode, Joined, SnapshotOffer};
 use crate::error::{Error, Result};
 use crate::ops::{Op, OpKind};
 use crate::store::{Store, check_remote_url};
@@ -39,6 +40,13 @@ pub trait Transport {
 
     /// The member's role in the workspace, when the transport can ask; `None` otherwise.
     fn role(&mut self) -> Result<Option<Role>> {
+        Ok(None)
+    }
+
+    /// The workspace's snapshot (see [`super::snapshot`]): from byte `resume.1` on when it
+    /// is still the one whose SHA-256 is `resume.0`, else whole. `None` when the server
+    /// offers none.
+    fn snapshot(&mut self, _resume: Option<(&str, u64)>) -> Result<Option<SnapshotOffer>> {
         Ok(None)
     }
 }
@@ -87,6 +95,9 @@ pub struct SyncSummary {
     pub head: u64,
     /// This database's changes not sent because the member may not push (a reader).
     pub unsent: u64,
+    /// How this database joined the workspace by snapshot in this sync, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined: Option<Joined>,
 }
 
 /// What a push did.
@@ -320,17 +331,21 @@ pub struct Pulled {
     pub head: u64,
     /// Claims the pulled operations were about.
     pub touched: HashSet<uuid::Uuid>,
+    /// How this database joined the workspace by snapshot first, if it did.
+    pub joined: Option<Joined>,
 }
 
 /// Pull everything after the remote's cursor, a page at a time; each page is applied with
-/// its cursor in one transaction.
+/// its cursor in one transaction. An empty database first joins by snapshot as `join` says.
 pub fn pull(
     store: &mut Store,
     remote: &str,
     t: &mut dyn Transport,
     page: usize,
+    join: JoinMode,
     progress: Progress<'_>,
 ) -> Result<Pulled> {
+    let joined = join_first(store, remote, t, join, progress)?;
     let mut pulled = 0u64;
     let mut touched = HashSet::new();
     let mut session = store.pulling(remote)?;
@@ -343,7 +358,29 @@ pub fn pull(
         pulled,
         head,
         touched,
+        joined,
     })
+}
+
+/// Join by snapshot when `join` allows it and this database is empty.
+fn join_first(
+    store: &mut Store,
+    remote: &str,
+    t: &mut dyn Transport,
+    join: JoinMode,
+    progress: Progress<'_>,
+) -> Result<Option<Joined>> {
+    if join == JoinMode::Never || !store.is_pristine(remote)? {
+        super::snapshot::discard(store.path());
+        return Ok(None);
+    }
+    if join == JoinMode::Auto && !super::snapshot::interrupted(store.path()) {
+        let head = t.pull(0, 1)?.head;
+        if head < JOIN_MIN_OPS {
+            return Ok(None);
+        }
+    }
+    super::snapshot::join(store, remote, t, progress)
 }
 
 /// Fetch and apply pages until the remote's head; returns the head.
@@ -393,6 +430,7 @@ pub fn sync(
     t: &mut dyn Transport,
     batch: usize,
     page: usize,
+    join: JoinMode,
     progress: Progress<'_>,
 ) -> Result<SyncSummary> {
     let unpushed = store.remote(remote)?.unpushed;
@@ -408,7 +446,8 @@ pub fn sync(
         pulled,
         head,
         touched,
-    } = pull(store, remote, t, page, progress)?;
+        joined,
+    } = pull(store, remote, t, page, join, progress)?;
     Ok(SyncSummary {
         remote: remote.to_string(),
         pushed: p.pushed,
@@ -420,6 +459,7 @@ pub fn sync(
         conflicts: store.conflict_count(&touched)?,
         head,
         unsent: if reader { unpushed } else { 0 },
+        joined,
     })
 }
 
@@ -443,6 +483,8 @@ struct Prefetch {
 #[derive(Clone)]
 struct Http {
     client: reqwest::blocking::Client,
+    /// The same without an overall time limit, for snapshot downloads.
+    long: reqwest::blocking::Client,
     base: String,
     workspace: String,
     token: Option<String>,
@@ -517,10 +559,7 @@ impl Http {
         if let Some(t) = &token {
             check_token(t)?;
         }
-        let mut builder = reqwest::blocking::Client::builder()
-            .user_agent(concat!("claimdb/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(request_timeout()?);
+        let mut cert = None;
         if let Some(path) = ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::Invalid(format!(
@@ -536,16 +575,29 @@ impl Http {
                     path.display()
                 )));
             }
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            cert = Some(reqwest::Certificate::from_pem(&pem).map_err(|e| {
                 Error::Invalid(format!("{} is not a PEM certificate: {e}", path.display()))
-            })?;
-            builder = builder.add_root_certificate(cert);
+            })?);
         }
-        let client = builder
-            .build()
-            .map_err(|e| Error::Remote(format!("cannot set up HTTPS: {e}")))?;
+        let timeout = request_timeout()?;
+        let make = |timeout: Option<Duration>| {
+            let mut builder = reqwest::blocking::Client::builder()
+                .user_agent(concat!("claimdb/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(timeout);
+            if let Some(c) = &cert {
+                builder = builder.add_root_certificate(c.clone());
+            }
+            builder
+                .build()
+                .map_err(|e| Error::Remote(format!("cannot set up HTTPS: {e}")))
+        };
+        let client = make(Some(timeout))?;
+        // A snapshot download takes as long as its size needs.
+        let long = make(None)?;
         Ok(Http {
             client,
+            long,
             base,
             workspace,
             token,
@@ -649,6 +701,98 @@ impl Http {
             delay = (delay * 2).min(Duration::from_secs(5));
             attempt += 1;
         }
+    }
+
+    /// `GET .../snapshot`, resuming at `resume.1` if the server still has the snapshot whose
+    /// SHA-256 is `resume.0`. Connection failures and 5xx answers are retried.
+    fn snapshot(&self, resume: Option<(&str, u64)>) -> Result<Option<SnapshotOffer>> {
+        use reqwest::header;
+        let url = format!("{}/v1/workspaces/{}/snapshot", self.base, self.workspace);
+        let mut delay = Duration::from_millis(100);
+        let mut attempt = 1;
+        let resp = loop {
+            let mut req = self
+                .long
+                .get(&url)
+                .header(header::ACCEPT_ENCODING, "identity");
+            if let Some(t) = &self.token {
+                req = req.bearer_auth(t);
+            }
+            if let Some((sha, at)) = resume {
+                req = req
+                    .header(header::RANGE, format!("bytes={at}-"))
+                    .header(header::IF_RANGE, format!("\"{sha}\""));
+            }
+            match req.send() {
+                Ok(r) if r.status().is_server_error() && r.status().as_u16() != 503 => {
+                    if attempt >= self.attempts {
+                        let status = r.status();
+                        let body = r.bytes().unwrap_or_default();
+                        return Err(self.refusal(status, &body));
+                    }
+                }
+                Ok(r) => break r,
+                Err(e) if attempt < self.attempts && (e.is_connect() || e.is_request()) => {}
+                Err(e) => {
+                    return Err(Error::Remote(format!(
+                        "{UNREACHABLE}{}: {}; check the URL and that the server is running",
+                        self.base,
+                        one_line(&e)
+                    )));
+                }
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(5));
+            attempt += 1;
+        };
+        let status = resp.status().as_u16();
+        // No snapshot (none made yet, or a server that makes none): replay the log.
+        if status == 404 || status == 503 {
+            return Ok(None);
+        }
+        if status != 200 && status != 206 {
+            let status = resp.status();
+            let body = resp.bytes().unwrap_or_default();
+            return Err(self.refusal(status, &body));
+        }
+        let text = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let malformed = |what: &str| {
+            Error::Remote(format!(
+                "{} sent a snapshot without a valid {what}; pull with --no-snapshot",
+                self.base
+            ))
+        };
+        let seq: u64 = text("x-claimdb-snapshot-seq")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| malformed("sequence number"))?;
+        let sha256 = text("etag")
+            .map(|v| v.trim_matches('"').to_string())
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| malformed("checksum"))?;
+        let (offset, len) = if status == 206 {
+            // `bytes FIRST-LAST/LEN`
+            text("content-range")
+                .and_then(|v| {
+                    let (range, len) = v.strip_prefix("bytes ")?.split_once('/')?;
+                    let first = range.split_once('-')?.0.parse().ok()?;
+                    Some((first, len.parse().ok()?))
+                })
+                .ok_or_else(|| malformed("range"))?
+        } else {
+            (0, resp.content_length().ok_or_else(|| malformed("length"))?)
+        };
+        Ok(Some(SnapshotOffer {
+            seq,
+            sha256,
+            len,
+            offset,
+            body: Box::new(resp),
+        }))
     }
 
     /// Measure the server's clock against this one from a response's `Date` header.
@@ -771,6 +915,10 @@ impl Transport for HttpTransport {
 
     fn role(&mut self) -> Result<Option<Role>> {
         Ok(Some(self.http.whoami()?.role))
+    }
+
+    fn snapshot(&mut self, resume: Option<(&str, u64)>) -> Result<Option<SnapshotOffer>> {
+        self.http.snapshot(resume)
     }
 
     /// Encode the batch on its own thread at once, and send it once the batch started

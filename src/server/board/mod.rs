@@ -62,6 +62,30 @@ impl Board {
     }
 }
 
+impl Board {
+    /// A snapshot of `workspace` for a joining member (see [`Replicas::snapshot`]); when
+    /// there is none yet, its replica starts being built.
+    pub async fn snapshot(
+        self: &Arc<Self>,
+        workspace: &str,
+    ) -> Result<Option<replica::SnapshotFile>, ServerError> {
+        let file = self.replicas.snapshot(&self.core, workspace).await?;
+        if file.is_none() {
+            self.arrived(workspace);
+        }
+        Ok(file)
+    }
+
+    /// The kept snapshot of `workspace` with this SHA-256, to resume a download.
+    pub async fn snapshot_by_sha(
+        &self,
+        workspace: &str,
+        sha256: &str,
+    ) -> Option<replica::SnapshotFile> {
+        self.replicas.snapshot_by_sha(workspace, sha256).await
+    }
+}
+
 type Shared = Arc<Board>;
 
 pub fn routes(board: Shared) -> Router {
