@@ -259,7 +259,14 @@ fn desk(n: usize, seed: u64) -> Vec<Record> {
 
 /// The CouchDB peer's documents as claimdb records: the speaker and outlet become sources, the
 /// article an article with the quote as an appearance, each verdict superseding the last.
-fn from_gen(path: &Path) -> Vec<Record> {
+/// The desk made of the first documents of `path`, and the records of its last `hold_back`
+/// documents (sources and articles the desk has already are not repeated).
+fn from_gen(path: &Path, hold_back: usize) -> (Vec<Record>, Vec<Record>) {
+    let total = BufReader::new(std::fs::File::open(path).expect("gen.jsonl"))
+        .lines()
+        .count();
+    let keep = total.saturating_sub(hold_back);
+    let mut held = Vec::new();
     let mut out = Vec::new();
     let mut seen: HashMap<Uuid, ()> = HashMap::new();
     let at = |s: &str| {
@@ -269,7 +276,10 @@ fn from_gen(path: &Path) -> Vec<Record> {
     };
     let epoch = chrono::DateTime::from_timestamp(1_600_000_000, 0).unwrap();
     let file = BufReader::new(std::fs::File::open(path).expect("gen.jsonl"));
-    for line in file.lines() {
+    for (i, line) in file.lines().enumerate() {
+        if i == keep {
+            held = std::mem::take(&mut out);
+        }
         let d: Value = serde_json::from_str(&line.unwrap()).unwrap();
         let mut source = |name: &str, kind: SourceKind, out: &mut Vec<Record>| {
             let id = claimdb::ops::source_id(name);
@@ -345,7 +355,10 @@ fn from_gen(path: &Path) -> Vec<Record> {
             prev = Some(id);
         }
     }
-    out
+    if keep < total {
+        std::mem::swap(&mut held, &mut out);
+    }
+    (out, held)
 }
 
 fn write_jsonl(records: &[Record], path: &Path) -> u64 {
@@ -704,6 +717,8 @@ struct Args {
     runs: usize,
     out: Option<PathBuf>,
     from_gen: Option<PathBuf>,
+    /// Documents of `--from-gen` held back for the incremental pull.
+    hold_back: usize,
 }
 
 fn args() -> Args {
@@ -712,6 +727,7 @@ fn args() -> Args {
         runs: 3,
         out: None,
         from_gen: None,
+        hold_back: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -727,6 +743,7 @@ fn args() -> Args {
             "--runs" => a.runs = it.next().unwrap().parse().unwrap(),
             "--out" => a.out = it.next().map(PathBuf::from),
             "--from-gen" => a.from_gen = it.next().map(PathBuf::from),
+            "--hold-back" => a.hold_back = it.next().unwrap().parse().unwrap(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -914,15 +931,24 @@ fn main() {
         .unwrap();
     let mut results = Vec::new();
     let mut one_change_small: Option<f64> = None;
-    let sizes: Vec<(String, Vec<Record>)> = match &a.from_gen {
-        Some(p) => vec![(format!("peer documents {}", p.display()), from_gen(p))],
+    let sizes: Vec<(String, Vec<Record>, Vec<Record>)> = match &a.from_gen {
+        Some(p) => {
+            let (desk, held) = from_gen(p, a.hold_back);
+            vec![(format!("peer documents {}", p.display()), desk, held)]
+        }
         None => a
             .sizes
             .iter()
-            .map(|n| (format!("{n} claims"), desk(*n, 20261125 + *n as u64)))
+            .map(|n| {
+                (
+                    format!("{n} claims"),
+                    desk(*n, 20261125 + *n as u64),
+                    Vec::new(),
+                )
+            })
             .collect(),
     };
-    for (label, records) in sizes {
+    for (label, records, held) in sizes {
         let claims = records
             .iter()
             .filter(|r| matches!(r, Record::Claim { .. }))
@@ -1039,19 +1065,108 @@ fn main() {
         let mut c = claimdb(&db);
         c.args(["push", "--batch", "1000"]);
         let (push_s, push_rss) = timed(c);
-        let fresh = dir.join("fresh.db");
-        let mut c = claimdb(&fresh);
+        let push_end = Instant::now();
+        // The server's replica (the board's, which snapshots are copies of) reads the log in
+        // the background at low priority; how long it takes after the push.
+        let http = reqwest::blocking::Client::new();
+        let replica_url = format!("{}/v1/workspaces/desk/replica", server.url);
+        let catch_up_deadline = Instant::now() + Duration::from_secs(3600);
+        loop {
+            let p: Value = http
+                .get(&replica_url)
+                .bearer_auth(&token)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            if p["replica"] == p["head"] {
+                break;
+            }
+            assert!(
+                Instant::now() < catch_up_deadline,
+                "the replica never caught up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let catch_up = push_end.elapsed().as_secs_f64();
+        // A new member joins: an empty database's first pull, whole process (it takes the
+        // server's snapshot, checks it, and pulls what came after).
+        let joined_db = dir.join("joined.db");
+        let mut c = claimdb(&joined_db);
         c.args(["remote", "add", "origin", &url, "--token", &token]);
         timed(c);
-        let mut c = claimdb(&fresh);
-        c.args(["pull", "--page", "5000"]);
-        let (pull_s, pull_rss) = timed(c);
+        let t = Instant::now();
+        let out = claimdb(&joined_db)
+            .args(["--json", "pull"])
+            .output()
+            .unwrap();
+        let join_s = t.elapsed().as_secs_f64();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let joined: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let snapshot_mb = joined["joined"]["bytes"].as_f64().unwrap_or(0.0) / 1e6;
+        eprintln!(
+            "replica caught up {catch_up:.1} s after the push; join {join_s:.2} s ({:.0} docs/s, snapshot {snapshot_mb:.0} MB, by snapshot: {})",
+            claims as f64 / join_s,
+            joined["joined"].is_object()
+        );
+        r["replica_catch_up_s"] = json!(catch_up);
+        r["join_s"] = json!(join_s);
+        r["join_docs_per_s"] = json!(claims as f64 / join_s);
+        r["join_by_snapshot"] = json!(joined["joined"].is_object());
+        r["snapshot_mb"] = json!(snapshot_mb);
+        // The same member replaying the whole log instead (skipped past 200k documents,
+        // where it takes minutes).
+        let (pull_s, pull_rss) = if claims <= 200_000 {
+            let fresh = dir.join("fresh.db");
+            let mut c = claimdb(&fresh);
+            c.args(["remote", "add", "origin", &url, "--token", &token]);
+            timed(c);
+            let mut c = claimdb(&fresh);
+            c.args(["pull", "--no-snapshot", "--page", "5000"]);
+            timed(c)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         let server_rss = vm_hwm_mb(spid);
         eprintln!(
-            "push {ops} ops {:.0} ops/s (client {push_rss:.0} MB); first pull {:.0} ops/s (client {pull_rss:.0} MB); server peak {server_rss:.0} MB",
+            "push {ops} ops {:.0} ops/s, {:.0} docs/s (client {push_rss:.0} MB); first pull replaying the log {:.0} ops/s, {:.0} docs/s (client {pull_rss:.0} MB); server peak {server_rss:.0} MB",
             ops as f64 / push_s,
-            ops as f64 / pull_s
+            claims as f64 / push_s,
+            ops as f64 / pull_s,
+            claims as f64 / pull_s
         );
+        r["push_docs_per_s"] = json!(claims as f64 / push_s);
+        r["replay_pull_docs_per_s"] = json!(claims as f64 / pull_s);
+        // An incremental pull of a large batch: the documents held back are imported and
+        // pushed by the first member, and the joined member pulls them (whole process).
+        if !held.is_empty() {
+            let held_claims = held
+                .iter()
+                .filter(|r| matches!(r, Record::Claim { .. }))
+                .count();
+            let file = dir.join("held.jsonl");
+            write_jsonl(&held, &file);
+            let mut c = claimdb(&db);
+            c.args(["import", file.to_str().unwrap()]);
+            timed(c);
+            let mut c = claimdb(&db);
+            c.args(["push"]);
+            timed(c);
+            let mut c = claimdb(&joined_db);
+            c.args(["pull"]);
+            let (s, rss) = timed(c);
+            eprintln!(
+                "incremental pull of {held_claims} documents: {s:.2} s, {:.0} docs/s (client {rss:.0} MB)",
+                held_claims as f64 / s
+            );
+            r["incremental_docs"] = json!(held_claims);
+            r["incremental_pull_s"] = json!(s);
+            r["incremental_docs_per_s"] = json!(held_claims as f64 / s);
+        }
         r["ops"] = json!(ops);
         r["push_ops_per_s"] = json!(ops as f64 / push_s);
         r["pull_ops_per_s"] = json!(ops as f64 / pull_s);
@@ -1061,7 +1176,6 @@ fn main() {
 
         // The server's pages as bytes alone, the way the peer's pull is timed: GET on one
         // kept-alive connection, request to last byte, no decoding or applying.
-        let http = reqwest::blocking::Client::new();
         let ops_url = format!("{}/v1/workspaces/desk/ops", server.url);
         let get_page = |after: u64| -> Vec<u8> {
             http.get(&ops_url)
@@ -1218,7 +1332,11 @@ fn main() {
         results.push(r);
     }
     // Claim extraction does not depend on the desk: once, at 1 MB and 10 MB.
-    let extraction = extraction_suite(&[1, 10], 7);
+    let extraction = if a.from_gen.is_some() {
+        Value::Null
+    } else {
+        extraction_suite(&[1, 10], 7)
+    };
     let doc = json!({"machine": machine(a.runs), "results": results, "extraction": extraction});
     println!("{}", serde_json::to_string_pretty(&doc).unwrap());
     if let Some(out) = a.out {

@@ -20,10 +20,12 @@ use std::sync::Arc;
 use claimdb::interchange::{self, ClaimReviewOptions, Format, Record};
 use claimdb::model::{SourceKind, Status};
 use claimdb::ops::{Hlc, Op, OpKind};
+use claimdb::server::board::Replicas;
 use claimdb::server::{Core, Member, PgStorage, ServerError, SqliteStorage};
 use claimdb::store::{ClaimEdit, NewClaim};
 use claimdb::sync::client::{self, Transport};
 use claimdb::sync::protocol::{OpStatus, PullResponse, PushResponse, Role};
+use claimdb::sync::snapshot::{JoinMode, SnapshotOffer};
 use claimdb::{Error, Result, Store};
 use uuid::Uuid;
 
@@ -115,6 +117,8 @@ impl Rng {
 struct Counters {
     push_requests: u64,
     pull_requests: u64,
+    /// Snapshots a member joined from.
+    joined: u64,
 }
 
 /// Push bodies held back, with the member who sent them.
@@ -129,6 +133,8 @@ struct Net {
     /// Pushes held back to arrive late, after later ones.
     delayed: Delayed,
     counters: Counters,
+    /// The server's replicas, which snapshots are copies of.
+    snapshots: Rc<Replicas>,
 }
 
 /// An operation as the server receives it: its JSON text.
@@ -207,10 +213,70 @@ impl Transport for Net {
         }
         Ok(resp)
     }
+
+    /// The server's real snapshot, behind the same faulty network: the request or the
+    /// answer lost, the download cut short, or a byte of it changed on the way.
+    fn snapshot(&mut self, resume: Option<(&str, u64)>) -> Result<Option<SnapshotOffer>> {
+        let mut rng = self.rng.borrow_mut();
+        if self.faulty && rng.chance(10) {
+            return Err(lost("snapshot request"));
+        }
+        let backend = &self.backend;
+        let Some(file) = backend
+            .rt
+            .block_on(self.snapshots.snapshot(&backend.core, "desk"))
+            .map_err(|e| Error::Remote(e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        let offset = match resume {
+            Some((sha, at)) if sha == file.sha256 && at < file.len => at,
+            _ => 0,
+        };
+        let mut bytes = std::fs::read(&file.path).unwrap()[offset as usize..].to_vec();
+        let mut cut = None;
+        if self.faulty && !bytes.is_empty() {
+            if rng.chance(15) {
+                cut = Some(rng.below(bytes.len()));
+            } else if rng.chance(10) {
+                let at = rng.below(bytes.len());
+                bytes[at] ^= 0x20;
+            }
+        }
+        let body: Box<dyn std::io::Read + Send> = match cut {
+            Some(n) => Box::new(std::io::Read::chain(
+                std::io::Cursor::new(bytes[..n].to_vec()),
+                Broken,
+            )),
+            None => Box::new(std::io::Cursor::new(bytes)),
+        };
+        Ok(Some(SnapshotOffer {
+            seq: file.seq,
+            sha256: file.sha256,
+            len: file.len,
+            offset,
+            body,
+        }))
+    }
+}
+
+/// A connection that breaks when read.
+struct Broken;
+
+impl std::io::Read for Broken {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated: connection lost",
+        ))
+    }
 }
 
 struct Replica {
     path: PathBuf,
+    /// How this member's empty database joins: new members who join by snapshot mid-run
+    /// take it whenever the server offers one.
+    join_mode: JoinMode,
     user: String,
     store: Option<Store>,
     net: Net,
@@ -241,10 +307,10 @@ impl Replica {
             &mut self.net,
             50,
             100,
-            Default::default(),
+            self.join_mode,
             &mut |_, _, _| {},
         )
-        .map(|_| ())
+        .map(|s| self.net.counters.joined += s.joined.is_some() as u64)
     }
 
     fn claim_ids(&mut self) -> Vec<String> {
@@ -286,6 +352,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
     backend.create_workspace("desk").unwrap();
     let rng = Rc::new(RefCell::new(Rng(seed)));
     let delayed = Rc::new(RefCell::new(Vec::new()));
+    let snapshots = Rc::new(Replicas::new(dir.path().join("replicas")));
     let join = |user: String, path: PathBuf| -> Replica {
         let token = backend.add_member("desk", &user, Role::Writer).unwrap();
         let member = backend.authenticate(&token).unwrap();
@@ -297,6 +364,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
         }
         Replica {
             path,
+            join_mode: JoinMode::Never,
             user,
             store: Some(store),
             net: Net {
@@ -306,6 +374,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
                 faulty: true,
                 delayed: delayed.clone(),
                 counters: Counters::default(),
+                snapshots: snapshots.clone(),
             },
             made_ops: BTreeSet::new(),
         }
@@ -323,6 +392,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
     // Operations stored under another member's replica id: they are the writer's own.
     let mut forged_ops: BTreeSet<String> = BTreeSet::new();
     let mut copies = 0;
+    let mut joiners = 0;
 
     let (mut failed_syncs, mut crashes) = (0, 0);
     for step in 0..steps {
@@ -506,6 +576,20 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
                 let copy = join(format!("copier{copies}"), path);
                 replicas.push(copy);
                 Ok(())
+            }
+            (109, _) if joiners < 2 => {
+                // A new member joins from the server's snapshot (made of the server's replica
+                // as far as it has read the log) and pulls the rest.
+                joiners += 1;
+                let mut joiner = join(
+                    format!("joiner{joiners}"),
+                    dir.path().join(format!("joiner{joiners}.db")),
+                );
+                joiner.join_mode = JoinMode::Always;
+                let r = joiner.sync();
+                failed_syncs += r.is_err() as u32;
+                replicas.push(joiner);
+                r
             }
             (110..=112, _) => {
                 // Merge one speaker into another: concurrent merges go both ways, or merge one
@@ -809,11 +893,12 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
             .unwrap();
         renewed += (earlier > 0) as usize;
     }
+    let joined: u64 = replicas.iter().map(|r| r.net.counters.joined).sum();
     eprintln!(
         "seed {seed}: {} ops, {} claims disputed, {failed_syncs} syncs failed, {crashes} crashes, \
          {duplicates} ids created twice differently, {} ops under a borrowed replica id, \
          {copies} copied databases, {renewed} databases with a second replica id, \
-         {merges} source merges",
+         {merges} source merges, {joined} members joined by snapshot",
         all_made.len(),
         disputes,
         forged_ops.len()
@@ -828,6 +913,7 @@ fn run(seed: u64, steps: usize, server: &dyn Fn(&std::path::Path) -> Srv) -> Sta
         copies,
         renewed,
         merges: merges as usize,
+        joined,
     }
 }
 
@@ -839,6 +925,7 @@ struct Stats {
     copies: usize,
     renewed: usize,
     merges: usize,
+    joined: u64,
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -878,6 +965,7 @@ fn simulate(server: &dyn Fn(&std::path::Path) -> Srv) {
         total.copies += s.copies;
         total.renewed += s.renewed;
         total.merges += s.merges;
+        total.joined += s.joined;
     }
     // The default run must exercise every kind of trouble it injects.
     if cases >= 6 && steps >= 80 {
@@ -888,6 +976,7 @@ fn simulate(server: &dyn Fn(&std::path::Path) -> Srv) {
         );
         assert!(total.copies > 0, "no database was copied");
         assert!(total.merges > 0, "no source was merged");
+        assert!(total.joined > 0, "no member joined by snapshot");
         assert!(
             total.renewed > 0,
             "no database had to take a new replica id"

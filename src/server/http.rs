@@ -156,6 +156,7 @@ pub fn router(
         .route("/v1/whoami", get(whoami))
         .route("/v1/workspaces/{workspace}/ops", get(pull).post(push))
         .route("/v1/workspaces/{workspace}/snapshot", get(snapshot))
+        .route("/v1/workspaces/{workspace}/replica", get(replica_progress))
         .with_state(state);
     if let Some(board) = board {
         app = app.merge(super::board::routes(board));
@@ -311,6 +312,35 @@ async fn pull(
     let limit = limit.clamp(1, MAX_PAGE);
     let page = s.core.pull_json(&m, after, limit).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
+}
+
+/// `GET /v1/workspaces/{workspace}/replica`: how far the server's replica of the workspace
+/// (which the board shows and snapshots are copies of) has read the log:
+/// `{"head": N, "replica": M, "snapshot": S or null}`; 404 `no_replica` on a server that
+/// keeps none, 401, 403. A replica behind starts catching up.
+async fn replica_progress(
+    State(s): State<Shared>,
+    Peer(peer): Peer,
+    workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let workspace = workspace_name(workspace)?;
+    let m = authenticate(&s, peer, &headers).await?;
+    in_workspace(&m, &workspace)?;
+    let Some(board) = &s.board else {
+        return Ok(error_response(
+            StatusCode::NOT_FOUND,
+            "no_replica",
+            "this server keeps no replicas".into(),
+        ));
+    };
+    let (head, replica, snapshot) = board.replica_progress(&workspace).await?;
+    Ok(Json(serde_json::json!({
+        "head": head,
+        "replica": replica,
+        "snapshot": snapshot,
+    }))
+    .into_response())
 }
 
 /// The media type of a snapshot: an SQLite database file.

@@ -277,6 +277,16 @@ pub struct SyncSummary {
     pub conflicts: u64,
     pub head: u64,
     pub unsent: u64,
+    #[serde(default)]
+    pub joined: Option<Joined>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Joined {
+    pub seq: u64,
+    pub bytes: u64,
+    pub resumed_from: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -76,6 +76,19 @@ impl Board {
         Ok(file)
     }
 
+    /// How far `workspace`'s replica has read the log (see [`Replicas::progress`]); a
+    /// replica behind starts catching up.
+    pub async fn replica_progress(
+        self: &Arc<Self>,
+        workspace: &str,
+    ) -> Result<(u64, u64, Option<u64>), ServerError> {
+        let p = self.replicas.progress(&self.core, workspace).await?;
+        if p.1 < p.0 {
+            self.arrived(workspace);
+        }
+        Ok(p)
+    }
+
     /// The kept snapshot of `workspace` with this SHA-256, to resume a download.
     pub async fn snapshot_by_sha(
         &self,

@@ -28,6 +28,8 @@ const CATCH_UP_ON_REQUEST: u64 = 50_000;
 /// A snapshot is made again once the replica read this many operations past it (or a tenth
 /// of the log, whichever is more).
 pub const SNAPSHOT_STALE_OPS: u64 = 10_000;
+/// How long the log must be quiet before a snapshot is made in the background.
+const QUIET: std::time::Duration = std::time::Duration::from_secs(2);
 /// Snapshots kept per workspace (an older one lets interrupted downloads resume).
 const SNAPSHOTS_KEPT: usize = 2;
 
@@ -165,6 +167,14 @@ impl Replicas {
                     eprintln!("claimdb serve: the board's copy of {workspace} is behind: {e}");
                 }
             }
+            // Once the log has been quiet for a moment, prepare the snapshot the next
+            // joining member will want, so it does not wait for the copy.
+            tokio::time::sleep(QUIET).await;
+            if !r.pending.load(Ordering::SeqCst)
+                && let Err(e) = self.refresh_snapshot(workspace, &r, true).await
+            {
+                eprintln!("claimdb serve: no new snapshot of {workspace}: {e}");
+            }
             r.running.store(false, Ordering::SeqCst);
             // Arrivals between the last check and now must not wait for the next push.
             if !r.pending.load(Ordering::SeqCst)
@@ -175,6 +185,20 @@ impl Replicas {
                 return;
             }
         }
+    }
+
+    /// How far `workspace`'s replica has read the log: (the log's head, the replica's
+    /// cursor, the newest snapshot's sequence number). A replica behind starts catching up.
+    pub async fn progress(
+        &self,
+        core: &Core,
+        workspace: &str,
+    ) -> Result<(u64, u64, Option<u64>), ServerError> {
+        let r = self.get(workspace)?;
+        let cursor = self.cursor(&r).await?;
+        let head = core.log_after(workspace, cursor, 1).await?.head;
+        let snapshot = r.snapshots.lock().await.last().map(|f| f.seq);
+        Ok((head, cursor, snapshot))
     }
 
     /// How many concurrent field edits the workspace has (counted again only when the
@@ -252,8 +276,20 @@ impl Replicas {
         if head.saturating_sub(cursor) <= CATCH_UP_ON_REQUEST {
             self.catch_up(core, workspace).await?;
         }
+        self.refresh_snapshot(workspace, &replica, false).await
+    }
+
+    /// The newest snapshot of `replica`, made again first if the replica has read
+    /// [`SNAPSHOT_STALE_OPS`] or a tenth more of the log since (on the low-priority thread
+    /// when `background`).
+    async fn refresh_snapshot(
+        &self,
+        workspace: &str,
+        replica: &Replica,
+        background: bool,
+    ) -> Result<Option<SnapshotFile>, ServerError> {
         let mut made = replica.snapshots.lock().await;
-        let cursor = self.cursor(&replica).await?;
+        let cursor = self.cursor(replica).await?;
         if cursor == 0 {
             return Ok(None);
         }
@@ -265,7 +301,7 @@ impl Replicas {
         let dir = self.dir.join("snapshots");
         let store = replica.store.clone();
         let name = workspace.to_string();
-        let file = blocking(move || {
+        let make = move || {
             std::fs::create_dir_all(&dir).map_err(internal)?;
             let tmp = dir.join(format!("{name}.making"));
             // Read the cursor and copy under one lock, so they agree.
@@ -284,8 +320,12 @@ impl Replicas {
                 sha256,
                 len,
             })
-        })
-        .await?;
+        };
+        let file = if background {
+            low_priority(make).await?
+        } else {
+            blocking(make).await?
+        };
         made.push(file.clone());
         while made.len() > SNAPSHOTS_KEPT {
             let old = made.remove(0);
