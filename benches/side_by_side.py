@@ -40,8 +40,12 @@ def main():
         row(n, "server pages alone, docs/s (peer: its pull)", p.get("pull_docs_per_s"),
             c["server_transfer_ops_per_s"] / ops_per_doc)
         one_p, one_c = p.get("one_change_pull_ms_median"), c["one_change_pull_round_trip_ms"]["median"]
-        rows.append(f"| {n:,} | one-change pull round trip, ms | {one_p:.2f} | {one_c:.2f} | "
-                    f"{one_p / one_c:.1f}x faster |" if one_p else f"| {n:,} | one-change pull, ms | - | {one_c:.2f} | |")
+        if one_p:
+            speed = (f"{one_p / one_c:.1f}x faster" if one_c <= one_p
+                     else f"{one_c / one_p:.1f}x slower")
+            rows.append(f"| {n:,} | one-change pull round trip, ms | {one_p:.2f} | {one_c:.2f} | {speed} |")
+        else:
+            rows.append(f"| {n:,} | one-change pull round trip, ms | - | {one_c:.2f} | |")
         row(n, "server peak memory, MB", p.get("server_peak_rss_mb"), c["server_rss_mb"], ratio="",
             unit="")
         rows.append(f"| {n:,} | claimdb: server replica caught up after the push, s; snapshot MB "
