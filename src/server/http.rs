@@ -244,6 +244,20 @@ async fn authenticate_token(s: &Shared, headers: &HeaderMap) -> Result<Member, S
     s.core.authenticate(&token).await
 }
 
+/// The workspace named in the path and the member the request's token belongs to, who must
+/// be a member of it.
+async fn workspace_member(
+    s: &Shared,
+    peer: Option<SocketAddr>,
+    workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: &HeaderMap,
+) -> Result<(String, Member), ServerError> {
+    let workspace = workspace_name(workspace)?;
+    let m = authenticate(s, peer, headers).await?;
+    in_workspace(&m, &workspace)?;
+    Ok((workspace, m))
+}
+
 fn in_workspace(member: &Member, workspace: &str) -> Result<(), ServerError> {
     if member.workspace == workspace {
         Ok(())
@@ -277,9 +291,7 @@ async fn pull(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    let workspace = workspace_name(workspace)?;
-    let m = authenticate(&s, peer, &headers).await?;
-    in_workspace(&m, &workspace)?;
+    let (_, m) = workspace_member(&s, peer, workspace, &headers).await?;
     let (mut after, mut limit) = (0u64, 1_000usize);
     for pair in query
         .as_deref()
@@ -324,9 +336,7 @@ async fn replica_progress(
     workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    let workspace = workspace_name(workspace)?;
-    let m = authenticate(&s, peer, &headers).await?;
-    in_workspace(&m, &workspace)?;
+    let (workspace, _) = workspace_member(&s, peer, workspace, &headers).await?;
     let Some(board) = &s.board else {
         return Ok(error_response(
             StatusCode::NOT_FOUND,
@@ -357,9 +367,7 @@ async fn snapshot(
     workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    let workspace = workspace_name(workspace)?;
-    let m = authenticate(&s, peer, &headers).await?;
-    in_workspace(&m, &workspace)?;
+    let (workspace, _) = workspace_member(&s, peer, workspace, &headers).await?;
     let none = |why: &str| {
         Ok(error_response(
             StatusCode::NOT_FOUND,
@@ -446,10 +454,8 @@ async fn push(
     workspace: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> Result<Response, ServerError> {
-    let workspace = workspace_name(workspace)?;
     let (parts, body) = request.into_parts();
-    let m = authenticate(&s, peer, &parts.headers).await?;
-    in_workspace(&m, &workspace)?;
+    let (workspace, m) = workspace_member(&s, peer, workspace, &parts.headers).await?;
     if !m.role.can_write() {
         return Err(ServerError::Forbidden(format!(
             "'{}' has the {} role in '{workspace}' and cannot push; ask an admin for the writer role",
